@@ -1,0 +1,57 @@
+"""Where the GeoPackage lives and how its layers are named: the contract between builder, CLI and app."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+DEFAULT_GPKG = DATA_DIR / "liaocheng.gpkg"
+DEFAULT_REGISTRY = DATA_DIR / "projects.csv"
+
+COUNTIES_LAYER = "counties"
+# GeoPackage layers hold one geometry type each: projects are split by geometry type.
+PROJECT_LAYERS = {
+    "Point": "projects_point",
+    "LineString": "projects_line",
+    "Polygon": "projects_polygon",
+}
+
+PROJECT_FIELDS = [
+    "id", "name", "aliases", "category", "county", "status", "target_year",
+    "lead_agency", "support_agencies", "plan_section", "plan_excerpt",
+    "geom_source", "precision", "precision_m", "location_note",
+]
+
+
+def gpkg_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The GeoPackage to use: explicit path, else $PROJECTMAP_GPKG, else the default build output."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("PROJECTMAP_GPKG")
+    return Path(env) if env else DEFAULT_GPKG
+
+
+def layer_for(geom_type: str) -> str:
+    base = geom_type.removeprefix("Multi")
+    return PROJECT_LAYERS[base]
+
+
+def read_counties(path: str | os.PathLike) -> gpd.GeoDataFrame:
+    return gpd.read_file(path, layer=COUNTIES_LAYER, engine="pyogrio")
+
+
+def read_projects(path: str | os.PathLike) -> gpd.GeoDataFrame:
+    """All project features of every geometry type, one GeoDataFrame in EPSG:4326, ordered by id."""
+    present = {name for name, _ in pyogrio.list_layers(path)}
+    frames = [gpd.read_file(path, layer=layer, engine="pyogrio")
+              for layer in PROJECT_LAYERS.values() if layer in present]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return gpd.GeoDataFrame(columns=PROJECT_FIELDS + ["geometry"], geometry="geometry", crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+    return gdf.sort_values("id", kind="stable").reset_index(drop=True)

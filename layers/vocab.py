@@ -1,0 +1,63 @@
+"""Fixed vocabularies shared by the registry, the builder, the QGIS styles and the app.
+
+Codes are stable (they appear in URLs, exports and the registry); labels are the Chinese UI text.
+"""
+
+STATUSES = {
+    # code: (中文, definition)
+    "proposed": ("谋划", "谋划建设、研究或争取纳入上级规划/项目库，尚未开展前期工作"),
+    "preliminary": ("前期工作", "正在推进可研、选址、立项等前期工作"),
+    "under_construction": ("在建", "正在实施或加快建设(加快…建设、实施…工程、全力推进、持续推进)"),
+    "completed": ("建成", "已建成通车或已完成(建成通车、完成…项目)"),
+    "suspended": ("暂缓", "暂缓或取消(由规划人员设定)"),
+}
+
+CATEGORIES = {
+    # code: 中文
+    "river": "河道治理",
+    "reservoir": "水库",
+    "sluice": "水闸",
+    "irrigation_district": "灌区",
+    "railway": "铁路",
+    "railway_spur": "铁路专用线",
+    "expressway": "高速公路",
+    "highway": "普通干线公路",
+    "urban_road": "城市道路",
+    "bridge": "桥梁",
+    "airport": "机场",
+    "wetland_park": "湿地公园",
+    "ecological_restoration": "生态修复",
+    "quarry_restoration": "矿山(窑厂)修复",
+    "industrial_park": "产业园区",
+    "hospital": "医院",
+    "culture": "文化设施",
+    "science_park": "科技园",
+    "logistics": "物流",
+    "digital_infrastructure": "数字基础设施",
+    "cooperation_zone": "区域合作示范区",
+}
+
+PRECISIONS = {
+    # code: (中文, meaning)
+    "exact": ("精确", "测绘或权威数据中的实际位置/走向"),
+    "approximate": ("近似", "依据地名或资料估定的位置，误差见 precision_m"),
+    "schematic": ("示意", "经由若干已知地点连成的示意走向，不代表实际线位"),
+    "county": ("县级", "仅知所在县(市、区)，以县域代表点或范围表示"),
+}
+
+# The plan is dated 2023-08-26: statuses derived from its wording are "as of" this date.
+PLAN_DATE = "2023-08-26"
+
+# The eight county-level units of 聊城市 (GB/T 2260 adcodes).
+COUNTIES = {
+    "371502": "东昌府区",
+    "371503": "茌平区",
+    "371521": "阳谷县",
+    "371522": "莘县",
+    "371524": "东阿县",
+    "371525": "冠县",
+    "371526": "高唐县",
+    "371581": "临清市",
+}
+CITY_WIDE = "全市"
+CITY_ADCODE = "371500"
