@@ -1,0 +1,328 @@
+"""Safe writes to the GeoPackage: one writer at a time, one SQLite transaction per write, stored counts kept right.
+
+The GeoPackage is a SQLite file. Every edit (a status change, a geometry correction) goes through
+:func:`write_transaction`, which
+
+1. takes an exclusive file lock beside the GeoPackage (``<file>.lock``, via ``filelock``; the OS releases it when the
+   holding process dies, so a killed writer never blocks the next one),
+2. opens the file with Python's ``sqlite3`` (never creating it), registers the few SQL functions GDAL's R-tree
+   triggers call (``ST_MinX`` … ``ST_IsEmpty``), and starts ``BEGIN IMMEDIATE``,
+3. lets the caller change rows with plain SQL — rows are updated, inserted or deleted, a layer is never dropped and
+   rewritten (pyogrio's ``mode="w"`` on a layer, killed midway, loses it),
+4. before ``COMMIT`` recomputes ``gpkg_ogr_contents.feature_count`` and the extent/``last_change`` in
+   ``gpkg_contents`` of every table it touched (a wrong stored count makes GDAL readers silently drop rows).
+
+A process killed anywhere in between leaves SQLite's rollback journal behind; the next connection rolls the
+unfinished transaction back, so everything committed before is intact.
+
+Geometries are stored in GeoPackage binary form (``GP`` header + envelope + ISO WKB); :func:`encode_gpkg_geom` and
+:func:`decode_gpkg_geom` implement that encoding (GeoPackage 1.2, clause 2.1.3).
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import sqlite3
+import struct
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import filelock
+import shapely
+
+LOCK_TIMEOUT = 30.0      # seconds a writer waits for another writer before giving up with a clear message
+BUSY_TIMEOUT_MS = 15000  # SQLite waits this long for readers to finish before COMMIT
+
+_LOCKS: dict[str, filelock.FileLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+class WriteError(RuntimeError):
+    """A write that could not be done; the message is Chinese + English and nothing was changed."""
+
+
+class WriteBusy(WriteError):
+    """Another writer held the lock for longer than the timeout."""
+
+
+# ---------------------------------------------------------------------------------------------------- the lock
+
+def lock_path(gpkg: str | os.PathLike) -> Path:
+    p = Path(gpkg)
+    return p.with_name(p.name + ".lock")
+
+
+def writer_lock(gpkg: str | os.PathLike) -> filelock.FileLock:
+    """The process-wide lock object for this GeoPackage (re-entrant inside one process).
+
+    The builder can hold it around ``carry_over`` + the atomic replace so no edit slips in between:
+    ``with writer_lock(target): carry_over(target, tmp); os.replace(tmp, target)``.
+    """
+    key = str(lock_path(gpkg).resolve())
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(key)
+        if lock is None:
+            # thread_local=False: a Streamlit session thread may release what another acquired (never in practice,
+            # but re-entrancy must count across threads of the one server process, not per thread).
+            lock = filelock.FileLock(key, thread_local=False)
+            _LOCKS[key] = lock
+        return lock
+
+
+@contextmanager
+def locked(gpkg: str | os.PathLike, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    lock = writer_lock(gpkg)
+    try:
+        lock.acquire(timeout=timeout)
+    except filelock.Timeout:
+        raise WriteBusy(
+            f"另一位编辑正在保存，{timeout:.0f} 秒内未能取得写锁，请稍后重试，本次未做任何更改。 / "
+            f"Another editor is saving; the write lock was not free within {timeout:.0f} s. "
+            f"Nothing was changed — please retry.") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+# ------------------------------------------------------------------------------------ GeoPackage geometry blobs
+
+_ENVELOPE_LEN = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def encode_gpkg_geom(geom, srs_id: int = 4326) -> bytes:
+    """A 2-D shapely geometry → GeoPackage binary (little-endian header, xy envelope except for points)."""
+    if geom is None:
+        raise ValueError("no geometry")
+    if shapely.has_z(geom):
+        geom = shapely.force_2d(geom)
+    empty = geom.is_empty
+    if empty or geom.geom_type == "Point":
+        envelope_code, envelope = 0, b""
+    else:
+        minx, miny, maxx, maxy = geom.bounds
+        envelope_code, envelope = 1, struct.pack("<4d", minx, maxx, miny, maxy)
+    flags = 0x01 | (envelope_code << 1) | (0x10 if empty else 0)
+    header = b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id)
+    return header + envelope + shapely.to_wkb(geom, byte_order=1, flavor="iso")
+
+
+def _split_blob(blob: bytes) -> tuple[int, bool, tuple | None, bytes]:
+    if blob is None or len(blob) < 8 or blob[:2] != b"GP":
+        raise ValueError("not a GeoPackage geometry blob")
+    flags = blob[3]
+    endian = "<" if flags & 0x01 else ">"
+    env_code = (flags >> 1) & 0x07
+    if env_code not in _ENVELOPE_LEN:
+        raise ValueError(f"bad envelope code {env_code}")
+    empty = bool(flags & 0x10)
+    (srs_id,) = struct.unpack(endian + "i", blob[4:8])
+    n = _ENVELOPE_LEN[env_code]
+    env = struct.unpack(endian + f"{n // 8}d", blob[8:8 + n]) if n else None
+    return srs_id, empty, env, bytes(blob[8 + n:])
+
+
+def decode_gpkg_geom(blob: bytes):
+    """GeoPackage binary → shapely geometry."""
+    return shapely.from_wkb(_split_blob(blob)[3])
+
+
+def _bounds(blob):
+    """(minx, maxx, miny, maxy) of a blob, or None for NULL/empty."""
+    if blob is None:
+        return None
+    _, empty, env, wkb = _split_blob(blob)
+    if empty:
+        return None
+    if env is not None:
+        return env[0], env[1], env[2], env[3]
+    g = shapely.from_wkb(wkb)
+    if g.is_empty:
+        return None
+    minx, miny, maxx, maxy = g.bounds
+    if any(math.isnan(v) for v in (minx, miny, maxx, maxy)):
+        return None
+    return minx, maxx, miny, maxy
+
+
+def _st(index):
+    def f(blob):
+        b = _bounds(blob)
+        return None if b is None else b[index]
+    return f
+
+
+def _st_isempty(blob):
+    if blob is None:
+        return None
+    return 1 if _bounds(blob) is None else 0
+
+
+def register_gpkg_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions GDAL's R-tree triggers call (GDAL provides them itself; plain sqlite3 does not)."""
+    conn.create_function("ST_MinX", 1, _st(0), deterministic=True)
+    conn.create_function("ST_MaxX", 1, _st(1), deterministic=True)
+    conn.create_function("ST_MinY", 1, _st(2), deterministic=True)
+    conn.create_function("ST_MaxY", 1, _st(3), deterministic=True)
+    conn.create_function("ST_IsEmpty", 1, _st_isempty, deterministic=True)
+
+
+# ------------------------------------------------------------------------------------------------ connections
+
+class GpkgConnection(sqlite3.Connection):
+    """A connection that remembers which tables a transaction touched, to fix their stored counts/extents."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.touched: set[str] = set()
+
+    def touch(self, table: str) -> None:
+        self.touched.add(table)
+
+
+def connect(gpkg: str | os.PathLike, *, readonly: bool = False) -> GpkgConnection:
+    """Open an existing GeoPackage (never creates one) with the GDAL trigger functions registered."""
+    p = Path(gpkg)
+    if not p.is_file():
+        raise WriteError(f"找不到 GeoPackage 文件：{p} / GeoPackage not found: {p}")
+    uri = p.resolve().as_uri() + ("?mode=ro" if readonly else "?mode=rw")
+    conn = sqlite3.connect(uri, uri=True, factory=GpkgConnection, isolation_level=None,
+                           timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    register_gpkg_functions(conn)
+    return conn
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_exists(conn: sqlite3.Connection, table: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone() is not None
+
+
+def geometry_column(conn: sqlite3.Connection, table: str) -> tuple[str, str] | None:
+    """(column name, geometry_type_name) of a feature table, or None."""
+    if not table_exists(conn, "gpkg_geometry_columns"):
+        return None
+    row = conn.execute("SELECT column_name, geometry_type_name FROM gpkg_geometry_columns WHERE table_name=?",
+                       (table,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def pk_column(conn: sqlite3.Connection, table: str) -> str:
+    for _, name, _, _, _, pk in conn.execute(f"PRAGMA table_info({quote(table)})"):
+        if pk:
+            return name
+    return "rowid"
+
+
+def refresh_table_stats(conn: sqlite3.Connection, table: str) -> None:
+    """Recompute the stored feature count (gpkg_ogr_contents) and extent/last_change (gpkg_contents) of a table."""
+    count = conn.execute(f"SELECT COUNT(*) FROM {quote(table)}").fetchone()[0]
+    if table_exists(conn, "gpkg_ogr_contents"):
+        conn.execute("INSERT OR IGNORE INTO gpkg_ogr_contents(table_name, feature_count) VALUES (?, ?)",
+                     (table, count))
+        conn.execute("UPDATE gpkg_ogr_contents SET feature_count=? WHERE lower(table_name)=lower(?)", (count, table))
+    now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+    geom = geometry_column(conn, table)
+    if geom is None:
+        conn.execute(f"UPDATE gpkg_contents SET last_change={now} WHERE table_name=?", (table,))
+        return
+    col = geom[0]
+    rtree = f"rtree_{table}_{col}"
+    if table_exists(conn, rtree):
+        ext = conn.execute(f"SELECT MIN(minx), MIN(miny), MAX(maxx), MAX(maxy) FROM {quote(rtree)}").fetchone()
+    else:
+        ext = conn.execute(f"SELECT MIN(ST_MinX({quote(col)})), MIN(ST_MinY({quote(col)})), "
+                           f"MAX(ST_MaxX({quote(col)})), MAX(ST_MaxY({quote(col)})) FROM {quote(table)}").fetchone()
+    conn.execute(f"UPDATE gpkg_contents SET last_change={now}, min_x=?, min_y=?, max_x=?, max_y=? "
+                 f"WHERE table_name=?", (*ext, table))
+
+
+@contextmanager
+def write_transaction(gpkg: str | os.PathLike, *, timeout: float = LOCK_TIMEOUT) -> Iterator[GpkgConnection]:
+    """Lock, ``BEGIN IMMEDIATE``, yield the connection, fix stats of touched tables, ``COMMIT`` — or roll back.
+
+    Call ``conn.touch(table)`` for every table you insert into, delete from or whose geometries you change.
+    """
+    with locked(gpkg, timeout):
+        conn = connect(gpkg)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                for table in sorted(conn.touched):
+                    refresh_table_stats(conn, table)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.close()
+
+
+# ------------------------------------------------------------------------------------------- layer operations
+
+def clone_feature_table(conn: sqlite3.Connection, template: str, new: str, geometry_type_name: str) -> None:
+    """Create an empty feature table ``new`` with the columns, R-tree index and triggers of ``template``.
+
+    Used inside a write transaction when a geometry correction moves a project to a layer the build did not create
+    (e.g. the first polygon): all GeoPackage metadata rows are written in the same transaction.
+    """
+    if table_exists(conn, new):
+        return
+    col, _ = geometry_column(conn, template)
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (template,)).fetchone()[0]
+    _, rest = sql.split("(", 1)
+    # the geometry column's declared type follows the new layer's type (e.g. "geom" POINT -> "geom" POLYGON)
+    rest = re.sub(rf'("{re.escape(col)}"\s+)[A-Za-z]+', lambda m: m.group(1) + geometry_type_name, rest, count=1)
+    conn.execute(f"CREATE TABLE {quote(new)} ({rest}")
+    srs_id = conn.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name=?", (template,)).fetchone()[0]
+    conn.execute("INSERT INTO gpkg_contents(table_name, data_type, identifier, description, srs_id) "
+                 "VALUES (?, 'features', ?, '', ?)", (new, new, srs_id))
+    conn.execute("INSERT INTO gpkg_geometry_columns(table_name, column_name, geometry_type_name, srs_id, z, m) "
+                 "VALUES (?, ?, ?, ?, 0, 0)", (new, col, geometry_type_name, srs_id))
+    if table_exists(conn, "gpkg_ogr_contents"):
+        conn.execute("INSERT OR REPLACE INTO gpkg_ogr_contents(table_name, feature_count) VALUES (?, 0)", (new,))
+    # the template's R-tree virtual table and its triggers, renamed
+    old_rtree, new_rtree = f"rtree_{template}_{col}", f"rtree_{new}_{col}"
+    if table_exists(conn, old_rtree):
+        conn.execute(f"CREATE VIRTUAL TABLE {quote(new_rtree)} USING rtree(id, minx, maxx, miny, maxy)")
+        conn.execute("INSERT INTO gpkg_extensions(table_name, column_name, extension_name, definition, scope) "
+                     "SELECT ?, column_name, extension_name, definition, scope FROM gpkg_extensions "
+                     "WHERE table_name=? AND extension_name='gpkg_rtree_index'", (new, template))
+    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name=?",
+                            (template,)).fetchall()
+    for name, tsql in triggers:
+        new_sql = (tsql.replace(f'"{old_rtree}"', f'"{new_rtree}"')
+                   .replace(f'"{template}"', f'"{new}"')
+                   .replace(f"'{template}'", f"'{new}'")
+                   .replace(f'"{name}"', '"' + name.replace(template, new) + '"'))
+        conn.execute(new_sql)
+    conn.touch(new)
+
+
+def integrity_check(gpkg: str | os.PathLike) -> str:
+    conn = connect(gpkg, readonly=True)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def stored_counts(gpkg: str | os.PathLike) -> dict[str, tuple[int, int]]:
+    """{table: (stored feature_count, actual COUNT(*))} for every table in gpkg_ogr_contents."""
+    conn = connect(gpkg, readonly=True)
+    try:
+        out = {}
+        for table, stored in conn.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents").fetchall():
+            if table_exists(conn, table):
+                out[table] = (stored, conn.execute(f"SELECT COUNT(*) FROM {quote(table)}").fetchone()[0])
+        return out
+    finally:
+        conn.close()

@@ -1,0 +1,51 @@
+"""A small GeoPackage written by GDAL (through pyogrio) with the layout of layers/store.py, for the edit tests.
+
+It is written the way the builder writes (pyogrio, one layer per geometry type), so it carries GDAL's R-tree and
+feature-count triggers — the things the history writes must keep consistent.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+from layers.store import PROJECT_FIELDS
+
+COUNTY = shapely.box(115.3, 35.8, 116.5, 37.0)
+
+
+def _row(pid, name, category, status, geom, precision="approximate", precision_m=1000.0):
+    row = {f: "" for f in PROJECT_FIELDS}
+    row.update(id=pid, name=name, aliases="", category=category, county="东昌府区", status=status,
+               target_year=2025, lead_agency="市水利局", plan_section="二(二)1", plan_excerpt=name,
+               geom_source="gazetteer", precision=precision, precision_m=precision_m, location_note="")
+    row["geometry"] = geom
+    return row
+
+
+def make_gpkg(path: Path, *, extra_points: int = 0) -> Path:
+    """Counties + 3 points (a reservoir, a hospital, a park), 2 lines (a river, a railway), 1 polygon."""
+    path = Path(path)
+    counties = gpd.GeoDataFrame({"adcode": ["371502"], "name": ["东昌府区"]}, geometry=[COUNTY], crs="EPSG:4326")
+    counties.to_file(path, layer="counties", engine="pyogrio")
+    points = [
+        _row("P001", "周店水库", "reservoir", "proposed", shapely.Point(115.98, 36.45)),
+        _row("P002", "聊城市人民医院新院区", "hospital", "under_construction", shapely.Point(116.00, 36.46)),
+        _row("P003", "湿地公园", "wetland_park", "preliminary", shapely.Point(115.95, 36.50)),
+    ]
+    points += [_row(f"X{i:03d}", f"测试项目{i}", "industrial_park", "proposed",
+                    shapely.Point(115.5 + i * 0.001, 36.2)) for i in range(extra_points)]
+    lines = [
+        _row("L001", "徒骇河治理", "river", "under_construction",
+             shapely.LineString([(115.6, 36.2), (115.9, 36.4), (116.3, 36.7)]), "schematic", 3000.0),
+        _row("L002", "聊城至泰安铁路", "railway", "preliminary",
+             shapely.LineString([(115.99, 36.45), (116.4, 36.2)]), "schematic", 5000.0),
+    ]
+    polys = [_row("G001", "化工园区", "industrial_park", "under_construction",
+                  shapely.box(116.05, 36.5, 116.1, 36.55), "approximate", 500.0)]
+    for layer, rows in (("projects_point", points), ("projects_line", lines), ("projects_polygon", polys)):
+        gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+        gdf["target_year"] = gdf["target_year"].astype("int32")
+        gdf.to_file(path, layer=layer, engine="pyogrio")
+    return path
