@@ -1,0 +1,50 @@
+"""Named places with WGS84 coordinates, each with its source and an honest error radius (data/gazetteer.csv)."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from layers.registry import decode
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer.csv"
+# Anything not from a surveyed dataset is at best approximate: a seat's point is not a project's site.
+REGION = (114.5, 35.0, 117.5, 37.8)  # generous box around 聊城 for sanity checks (lon/lat)
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    lon: float
+    lat: float
+    precision_m: float
+    source: str
+
+
+class GazetteerError(ValueError):
+    pass
+
+
+def load(path: str | Path = DEFAULT_PATH) -> dict[str, Place]:
+    path = Path(path)
+    text = decode(path.read_bytes(), str(path))
+    places: dict[str, Place] = {}
+    reader = csv.DictReader(text.splitlines())
+    for row in reader:
+        line = reader.line_num
+        try:
+            lon, lat, prec = float(row["lon"]), float(row["lat"]), float(row["precision_m"])
+        except (TypeError, ValueError, KeyError) as e:
+            raise GazetteerError(f"{path}:{line}: lon/lat/precision_m must be numbers ({e})") from None
+        if not (REGION[0] <= lon <= REGION[2] and REGION[1] <= lat <= REGION[3]):
+            hint = " (lon and lat look swapped)" if REGION[0] <= lat <= REGION[2] and REGION[1] <= lon <= REGION[3] else ""
+            raise GazetteerError(f"{path}:{line}: {row['name']!r} at ({lon}, {lat}) is outside the region{hint}")
+        if not row.get("source", "").strip():
+            raise GazetteerError(f"{path}:{line}: {row['name']!r} has no source")
+        if prec <= 0:
+            raise GazetteerError(f"{path}:{line}: precision_m must be > 0")
+        name = row["name"].strip()
+        if name in places:
+            raise GazetteerError(f"{path}:{line}: duplicate place {name!r}")
+        places[name] = Place(name, lon, lat, prec, row["source"].strip())
+    return places

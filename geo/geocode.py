@@ -1,0 +1,228 @@
+"""Turn a registry row into a geometry with provenance.
+
+Order: a geometry file of the project's own (data/geometries/<id>.geojson) ▸ the row's location hint resolved against
+the gazetteer and the river data ▸ the administrative fallback (county polygon or representative point) ▸ optional
+online providers, consulted only to improve a county fallback and only when configured (geo/online.py).
+
+Every result carries geom_source, precision (exact | approximate | schematic | county) and precision_m (an honest
+error radius in metres). Nothing placed from memory is exact.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import LineString, Point
+from shapely.ops import linemerge
+
+from geo import boundaries, rivers
+from geo.crs import from_metric, to_metric
+from geo.gazetteer import Place
+
+GEOMETRIES_DIR = Path(__file__).resolve().parent.parent / "data" / "geometries"
+AREA_CATEGORIES = {"irrigation_district", "ecological_restoration", "cooperation_zone"}
+PRECISIONS = ("exact", "approximate", "schematic", "county")
+CLIP_BUFFER_M = 1500  # border rivers run along the boundary: keep what lies within 1.5 km of the city
+SCHEMATIC_MIN_M = 5000  # a line drawn through a few waypoints is not better than this
+
+
+class GeocodeError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Located:
+    geometry: object
+    geom_source: str
+    precision: str
+    precision_m: float
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise GeocodeError(f"precision {self.precision!r} not in {PRECISIONS}")
+        if not self.precision_m > 0:
+            raise GeocodeError("precision_m must be > 0")
+
+
+def _round_m(x: float) -> float:
+    """Round an error radius up to two significant figures: honest, not falsely precise."""
+    if x <= 0:
+        return 1.0
+    mag = 10 ** max(0, int(math.floor(math.log10(x))) - 1)
+    return float(math.ceil(x / mag) * mag)
+
+
+@lru_cache(maxsize=1)
+def _clip_area():
+    return from_metric(to_metric(boundaries.city_geometry()).buffer(CLIP_BUFFER_M))
+
+
+def clip_to_city(geom):
+    clipped = geom.intersection(_clip_area())
+    if clipped.is_empty:
+        raise GeocodeError("geometry lies entirely outside 聊城市")
+    if clipped.geom_type == "GeometryCollection":  # a line touching the edge leaves stray points
+        clipped = shapely.MultiLineString([g for g in clipped.geoms if g.geom_type == "LineString"])
+    if clipped.geom_type == "MultiLineString":
+        clipped = linemerge(clipped)
+    return clipped
+
+
+@lru_cache(maxsize=None)
+def river_course(name: str) -> Located:
+    """A river's course within the city: traced along real river data when it supports it, else schematic."""
+    try:
+        schematic = rivers.schematic_line(name)
+    except KeyError as e:
+        raise GeocodeError(str(e)) from None
+    result = rivers.trace(schematic)
+    if result is not None:
+        return Located(clip_to_city(result.line), result.source, "approximate", _round_m(result.precision_m))
+    return Located(clip_to_city(schematic),
+                   f"schematic course of the {name} through approximate waypoints (geo/rivers.py); "
+                   "no river dataset available here follows it", "schematic", 5000.0)
+
+
+def _midpoint(geom):
+    if geom.geom_type == "MultiLineString":
+        geom = max(geom.geoms, key=lambda g: g.length)
+    return geom.interpolate(0.5, normalized=True)
+
+
+class Geocoder:
+    def __init__(self, gazetteer: dict[str, Place], geometries_dir: Path = GEOMETRIES_DIR, online=None):
+        self.gazetteer = gazetteer
+        self.geometries_dir = Path(geometries_dir)
+        self.online = online  # an object with .locate(project, within) -> Located | None
+
+    # -- the steps, in order ----------------------------------------------------------------------------------
+    def locate(self, project) -> Located:
+        for step in (self.own_file, self.hint):
+            found = step(project)
+            if found is not None:
+                return found
+        found = self.admin_fallback(project)
+        if self.online is not None:
+            better = self.online.locate(project, within=boundaries.county_geometry(project.county))
+            if better is not None:
+                return better
+        return found
+
+    def own_file(self, project) -> Located | None:
+        path = self.geometries_dir / f"{project.id}.geojson"
+        if not path.exists():
+            return None
+        gdf = gpd.read_file(path, engine="pyogrio")
+        if gdf.empty:
+            raise GeocodeError(f"{path}: no features")
+        if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+            gdf = gdf.to_crs("EPSG:4326")
+        props = gdf.iloc[0]
+        missing = [k for k in ("precision", "precision_m", "source") if k not in gdf.columns or props[k] in (None, "")]
+        if missing:
+            raise GeocodeError(f"{path}: the first feature must carry {', '.join(missing)}")
+        geom = shapely.make_valid(shapely.union_all(gdf.geometry.values))
+        return Located(geom, f"{props['source']} ({path.name})", str(props["precision"]), float(props["precision_m"]))
+
+    def hint(self, project) -> Located | None:
+        hint = project.locate
+        if not hint:
+            return None
+        kind, _, arg = hint.partition(":")
+        if kind == "point":
+            name, _, radius = arg.partition("~")
+            place = self._place(name, project)
+            prec = max(place.precision_m, float(radius)) if radius else place.precision_m
+            return Located(Point(place.lon, place.lat), f"gazetteer: {place.name} — {place.source}",
+                           "approximate", _round_m(prec))
+        if kind == "line":
+            places = [self._place(n, project) for n in arg.split(">")]
+            line = clip_to_city(LineString([(p.lon, p.lat) for p in places]))
+            prec = max([SCHEMATIC_MIN_M] + [p.precision_m for p in places])
+            names = " › ".join(p.name for p in places)
+            return Located(line, f"schematic line through gazetteer places {names}", "schematic", _round_m(prec))
+        if kind == "river":
+            return river_course(arg)
+        if kind == "on":
+            river_name, _, where = arg.partition("@")
+            course = river_course(river_name)
+            return self._on_river(course, river_name, where, project)
+        if kind == "ring":
+            name, _, radius = arg.rpartition(":")
+            place = self._place(name, project)
+            r = float(radius)
+            ring = from_metric(LineString(to_metric(Point(place.lon, place.lat)).buffer(r, quad_segs=16).exterior.coords))
+            return Located(ring, f"schematic ring of {r / 1000:g} km around {place.name} (gazetteer: {place.source})",
+                           "schematic", _round_m(max(r / 2, place.precision_m)))
+        raise GeocodeError(f"{project.id}: unknown location hint {hint!r}")
+
+    def admin_fallback(self, project) -> Located:
+        area = boundaries.county_geometry(project.county)
+        area_m = to_metric(area).area
+        radius = math.sqrt(area_m / math.pi)
+        label = "、".join(project.county) or "全市"
+        if project.category in AREA_CATEGORIES:
+            geom = area
+        else:
+            geom = area.point_on_surface()
+        return Located(geom, f"administrative fallback: {label} ({boundaries.SOURCE})", "county", _round_m(radius))
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    def _place(self, name: str, project) -> Place:
+        try:
+            return self.gazetteer[name.strip()]
+        except KeyError:
+            raise GeocodeError(f"{project.id}: place {name!r} is not in the gazetteer") from None
+
+    def _on_river(self, course: Located, river_name: str, where: str, project) -> Located:
+        river = course.geometry
+        if not where:
+            # Only the river is known: the middle of its course in the city, the radius covers the whole course.
+            half = to_metric(river).length / 2
+            return Located(_midpoint(river), f"on the {river_name}, site not known ({course.geom_source})",
+                           "approximate", _round_m(max(half, course.precision_m)))
+        if where in self.gazetteer:
+            place = self.gazetteer[where]
+            p = Point(place.lon, place.lat)
+            on = river.interpolate(river.project(p))
+            dist = to_metric(on).distance(to_metric(p))
+            prec = max(course.precision_m, place.precision_m, 3000.0)
+            return Located(on, f"on the {river_name} nearest {place.name} ({dist / 1000:.1f} km away); "
+                               f"river: {course.geom_source}; place: {place.source}", "approximate", _round_m(prec))
+        part = river.intersection(boundaries.county_geometry([where]))
+        if part.is_empty:
+            raise GeocodeError(f"{project.id}: the {river_name} does not cross {where}")
+        if part.geom_type == "MultiLineString":
+            part = linemerge(part)
+        half = to_metric(part).length / 2
+        return Located(_midpoint(part), f"on the {river_name} within {where}, site not known "
+                                        f"({course.geom_source})", "approximate",
+                       _round_m(max(half, course.precision_m)))
+
+
+def counties_touched(geom, tolerance_m: float = 500.0) -> list[str]:
+    """Names of the counties a geometry lies in or crosses (with a small tolerance for border lines)."""
+    g = from_metric(to_metric(geom).buffer(tolerance_m)) if geom.geom_type != "Point" else geom
+    cs = boundaries.counties()
+    return [n for n, cg in zip(cs["name"], cs.geometry) if cg.intersects(g)]
+
+
+def check_in_counties(geom, counties: list[str], tolerance_m: float = 1000.0) -> list[str]:
+    """Problems (empty if none): the geometry must lie within the listed counties, and a line must touch each."""
+    if not counties or counties == ["全市"]:
+        counties = list(boundaries.counties()["name"])
+        require_each = False
+    else:
+        require_each = geom.geom_type in ("LineString", "MultiLineString", "Polygon", "MultiPolygon")
+    area = from_metric(to_metric(boundaries.county_geometry(counties)).buffer(tolerance_m))
+    problems = []
+    if geom.geom_type in ("Point", "MultiPoint") and not area.contains(geom):
+        problems.append(f"not inside {'、'.join(counties)}")
+    touched = set(counties_touched(geom))
+    if require_each:
+        problems += [f"does not reach {c}" for c in counties if c not in touched]
+    return problems

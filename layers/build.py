@@ -1,0 +1,93 @@
+"""registry → geocoded GeoPackage (counties + project layers + QGIS styles), written atomically.
+
+The new file is written beside the target under a temporary name, history (status changes, geometry corrections)
+is carried over from the old file and applied on top, and only then does it replace the target (os.replace is
+atomic on one filesystem). A build killed at any point leaves the old GeoPackage untouched.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+
+from geo import boundaries
+from geo import gazetteer as gaz
+from geo.geocode import GeocodeError, Geocoder
+from layers import qgis_styles, registry, report
+from layers.store import COUNTIES_LAYER, DEFAULT_REGISTRY, PROJECT_FIELDS, gpkg_path, layer_for
+
+
+class BuildError(ValueError):
+    pass
+
+
+def geocode_registry(projects, geocoder: Geocoder) -> gpd.GeoDataFrame:
+    rows, errors = [], []
+    for p in projects:
+        try:
+            loc = geocoder.locate(p)
+        except GeocodeError as err:
+            errors.append(f"line {p.line}: {p.id}: {err}")
+            continue
+        rows.append({
+            "id": p.id, "name": p.name, "aliases": ";".join(p.aliases), "category": p.category,
+            "county": ";".join(p.county), "status": p.status, "target_year": p.target_year,
+            "lead_agency": ";".join(p.lead_agency), "support_agencies": ";".join(p.support_agencies),
+            "plan_section": p.plan_section, "plan_excerpt": p.plan_excerpt,
+            "geom_source": loc.geom_source, "precision": loc.precision, "precision_m": loc.precision_m,
+            "location_note": p.location_note, "geometry": loc.geometry,
+        })
+    if errors:
+        raise BuildError("cannot place these projects:\n" + "\n".join(f"  {e}" for e in errors))
+    gdf = gpd.GeoDataFrame(rows, columns=PROJECT_FIELDS + ["geometry"], geometry="geometry", crs="EPSG:4326")
+    gdf["target_year"] = gdf["target_year"].astype("Int64")
+    return gdf
+
+
+def write_gpkg(path: Path, counties: gpd.GeoDataFrame, projects: gpd.GeoDataFrame) -> None:
+    """Write a complete GeoPackage at `path` (which must not be the live file)."""
+    pyogrio.write_dataframe(counties, path, layer=COUNTIES_LAYER, driver="GPKG", promote_to_multi=True)
+    layer_of = projects.geometry.geom_type.map(layer_for)
+    styles = {COUNTIES_LAYER: qgis_styles.counties_qml()}
+    for layer, part in projects.groupby(layer_of, sort=True):
+        pyogrio.write_dataframe(part, path, layer=layer, driver="GPKG", append=False,
+                                promote_to_multi=not layer.endswith("point"))
+        styles[layer] = qgis_styles.project_qml(layer.removeprefix("projects_"))
+    with sqlite3.connect(path) as conn:
+        qgis_styles.write_layer_styles(conn, styles)
+
+
+def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.PathLike | None = None,
+          gazetteer_path: str | os.PathLike = gaz.DEFAULT_PATH, online=None) -> dict:
+    """Build the GeoPackage; returns the geocoding summary (layers.report.summarize)."""
+    target = gpkg_path(out)
+    projects = registry.load(registry_path)  # raises RegistryError listing every bad row
+    gdf = geocode_registry(projects, Geocoder(gaz.load(gazetteer_path), online=online))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.stem}.building-{os.getpid()}.gpkg")
+    try:
+        for stale in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal")):
+            stale.unlink(missing_ok=True)
+        write_gpkg(tmp, boundaries.counties(), gdf)
+        with _writer_lock(target):
+            _carry_over(target if target.exists() else None, tmp)
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return report.summarize(gdf)
+
+
+def _writer_lock(target: Path):
+    """The editors' write lock, so a rebuild never races a status update."""
+    from layers import safe_write
+    return safe_write.locked(target)
+
+
+def _carry_over(old: Path | None, new: Path) -> None:
+    from layers import history
+    history.carry_over(old, new)

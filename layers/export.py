@@ -1,0 +1,131 @@
+"""Exports of (filtered) project features: GeoJSON per RFC 7946, GeoPackage, CSV (WKT + lon/lat).
+
+RFC 7946: WGS84 lon/lat, no `crs` member, exterior rings counter-clockwise and holes clockwise.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+from shapely.geometry import mapping
+
+from layers.registry import split_list
+from layers.store import PROJECT_FIELDS, gpkg_path, layer_for, read_projects
+from layers.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
+
+FORMATS = {"geojson": ("application/geo+json", ".geojson"),
+           "gpkg": ("application/geopackage+sqlite3", ".gpkg"),
+           "csv": ("text/csv", ".csv")}
+COORD_DECIMALS = 7  # ~1 cm: more would be false precision
+
+
+class FilterError(ValueError):
+    pass
+
+
+def _check(kind: str, values, valid) -> list[str]:
+    values = [v for v in (values or []) if v]
+    unknown = [v for v in values if v not in valid]
+    if unknown:
+        raise FilterError(f"unknown {kind} {', '.join(map(repr, unknown))}; valid: {', '.join(valid)}")
+    return values
+
+
+def filter_projects(gdf: gpd.GeoDataFrame, status=(), county=(), category=()) -> gpd.GeoDataFrame:
+    """Keep projects matching every given filter (any value within one filter). Unknown values → FilterError."""
+    status = _check("status", status, list(STATUSES))
+    county = _check("county", county, list(COUNTIES.values()) + [CITY_WIDE])
+    category = _check("category", category, list(CATEGORIES))
+    keep = pd.Series(True, index=gdf.index)
+    if status:
+        keep &= gdf["status"].isin(status)
+    if category:
+        keep &= gdf["category"].isin(category)
+    if county:
+        wanted = set(county)
+        keep &= gdf["county"].map(lambda c: bool(wanted & set(split_list(c))))
+    return gdf[keep]
+
+
+def _rfc7946_geometry(geom) -> dict:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        geom = shapely.orient_polygons(geom, exterior_cw=False)
+    return json.loads(json.dumps(mapping(geom)), parse_float=lambda x: round(float(x), COORD_DECIMALS))
+
+
+def _clean(value):
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def to_geojson(gdf: gpd.GeoDataFrame) -> dict:
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs("EPSG:4326")
+    props = [c for c in gdf.columns if c != gdf.geometry.name]
+    features = [{"type": "Feature", "id": row["id"] if "id" in props else None,
+                 "properties": {c: _clean(row[c]) for c in props},
+                 "geometry": _rfc7946_geometry(row[gdf.geometry.name])}
+                for _, row in gdf.iterrows()]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def to_csv_frame(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    pts = gdf.geometry.representative_point()
+    df["lon"] = pts.x.round(COORD_DECIMALS)
+    df["lat"] = pts.y.round(COORD_DECIMALS)
+    df["wkt"] = shapely.to_wkt(gdf.geometry.values, rounding_precision=COORD_DECIMALS)
+    return df
+
+
+def write(gdf: gpd.GeoDataFrame, fmt: str, path: str | os.PathLike) -> None:
+    path = Path(path)
+    if fmt == "geojson":
+        path.write_text(json.dumps(to_geojson(gdf), ensure_ascii=False), encoding="utf-8")
+    elif fmt == "csv":
+        # UTF-8 with BOM: Excel on Chinese Windows opens it without mojibake.
+        to_csv_frame(gdf).to_csv(path, index=False, encoding="utf-8-sig")
+    elif fmt == "gpkg":
+        path.unlink(missing_ok=True)
+        if gdf.empty:
+            pyogrio.write_dataframe(gdf, path, layer="projects_point", driver="GPKG")
+        for geom_type, part in gdf.groupby(gdf.geometry.geom_type.map(layer_for)):
+            pyogrio.write_dataframe(part, path, layer=geom_type, driver="GPKG",
+                                    promote_to_multi=not geom_type.endswith("point"))
+    else:
+        raise FilterError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+
+
+def to_bytes(gdf: gpd.GeoDataFrame, fmt: str) -> bytes:
+    if fmt == "geojson":
+        return json.dumps(to_geojson(gdf), ensure_ascii=False).encode("utf-8")
+    if fmt == "csv":
+        buf = io.StringIO()
+        to_csv_frame(gdf).to_csv(buf, index=False)
+        return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "export.gpkg"
+        write(gdf, fmt, p)
+        return p.read_bytes()
+
+
+def export_file(fmt: str, out, gpkg=None, status=(), county=(), category=()) -> int:
+    """The CLI's export: read the GeoPackage, filter, write. Returns the number of projects written."""
+    if fmt not in FORMATS:
+        raise FilterError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+    path = gpkg_path(gpkg)
+    if not path.exists():
+        raise FilterError(f"GeoPackage {path} not found; run `python -m layers build` first")
+    gdf = filter_projects(read_projects(path), status=status, county=county, category=category)
+    write(gdf[[c for c in PROJECT_FIELDS if c in gdf.columns] + [gdf.geometry.name]], fmt, out)
+    return len(gdf)
