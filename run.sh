@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set up (first time) and run the map app on the embedded GeoPackage: http://localhost:8501
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+exec .venv/bin/python -m streamlit run app.py "$@"
