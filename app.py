@@ -1,0 +1,39 @@
+"""聊城市重点项目地图 — entry point: `streamlit run app.py`.
+
+A router (st.navigation): shared set-up (data, filters in session + URL, legend-filter sidebar) runs first, then the
+chosen page from `pages/`. Every `pages/*.py` is listed, so pages added later (e.g. editing) appear by themselves.
+"""
+import re
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from mapview import ui
+
+t0 = time.perf_counter()
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+KNOWN = {  # file stem → (title, icon, url path)
+    "0_地图": ("地图", "🗺️", "map"),
+    "1_表格": ("项目表", "📋", "table"),
+    "2_统计": ("统计", "📊", "stats"),
+    "3_导出": ("导出", "⬇️", "export"),
+    "4_关于数据": ("关于数据", "ℹ️", "about"),
+}
+
+
+def _page(path: Path) -> st.Page:
+    title, icon, url = KNOWN.get(path.stem, (re.sub(r"^\d+_", "", path.stem), None, None))
+    kwargs = {"title": title, "default": path.stem == "0_地图"}
+    if icon:
+        kwargs["icon"] = icon
+    if url:
+        kwargs["url_path"] = url
+    return st.Page(path, **kwargs)
+
+
+pages = [_page(p) for p in sorted(PAGES_DIR.glob("*.py")) if not p.name.startswith("_")]
+nav = st.navigation(pages, position="sidebar")
+ui.setup()
+nav.run()
+ui.log_run(nav.title, t0)

@@ -1,0 +1,99 @@
+"""Synthetic GeoPackages following the layers/store.py contract — for tests (small, with hostile names) and
+benchmarks (10k / 50k projects). County polygons are plain rectangles tiling Liaocheng's extent: good enough to
+exercise the app, not geography."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import LineString, Point, box
+
+from layers import store
+from layers.vocab import CATEGORIES, COUNTIES, PRECISIONS, STATUSES
+
+W, S, E, N = 115.27, 35.79, 116.56, 37.04
+
+HOSTILE_NAMES = [
+    "<script>alert(1)</script>示范工程",
+    "\"引号'项目\" onmouseover=\"alert(3)",
+    "反引号`项目`${x}",
+    "<img src=x onerror=alert(2)>桥梁",
+    "</script><b>粗体</b>",
+]
+AGENCIES = ["市水利局", "市交通运输局", "市发展改革委", "市住房城乡建设局", "市自然资源和规划局", "市卫生健康委"]
+
+
+def county_frame() -> gpd.GeoDataFrame:
+    rows = []
+    for i, (adcode, name) in enumerate(COUNTIES.items()):
+        col, row = i % 4, i // 4
+        dx, dy = (E - W) / 4, (N - S) / 2
+        rows.append({"adcode": adcode, "name": name,
+                     "geometry": box(W + col * dx, S + row * dy, W + (col + 1) * dx, S + (row + 1) * dy)})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def project_frame(n: int, hostile: bool = True, seed: int = 7) -> gpd.GeoDataFrame:
+    rnd = random.Random(seed)
+    counties = county_frame()
+    cats, stats, precs = list(CATEGORIES), list(STATUSES), list(PRECISIONS)
+    rows = []
+    for i in range(n):
+        ci = i % len(counties)
+        c = counties.iloc[ci]
+        minx, miny, maxx, maxy = c.geometry.bounds
+        x = rnd.uniform(minx + 0.01, maxx - 0.01)
+        y = rnd.uniform(miny + 0.01, maxy - 0.01)
+        kind = i % 10
+        if kind < 6:
+            geom = Point(x, y)
+        elif kind < 9:
+            geom = LineString([(x, y), (min(x + 0.05, maxx - 0.001), min(y + 0.03, maxy - 0.001)),
+                               (min(x + 0.08, maxx - 0.001), y)])
+        else:
+            geom = box(x, y, min(x + 0.03, maxx - 0.001), min(y + 0.02, maxy - 0.001))
+        name = HOSTILE_NAMES[i] if hostile and i < len(HOSTILE_NAMES) else f"测试项目{i:05d}号工程"
+        rows.append({
+            "id": f"P{i:05d}",
+            "name": name,
+            "aliases": f"别名{i};alias-{i}",
+            "category": cats[i % len(cats)],
+            "county": c["name"] if i % 17 else f"{c['name']};{counties.iloc[(ci + 1) % 8]['name']}",
+            "status": stats[i % len(stats)],
+            "target_year": [2023, 2024, 2025, None][i % 4],
+            "lead_agency": AGENCIES[i % len(AGENCIES)],
+            "support_agencies": ";".join(AGENCIES[(i + 1) % 6:(i + 1) % 6 + 2]),
+            "plan_section": f"二(四){i % 9 + 1}",
+            "plan_excerpt": f"加快推进{name}建设，力争早日建成投用，完善区域基础设施网络。",
+            "geom_source": "synthetic",
+            "precision": precs[i % len(precs)],
+            "precision_m": [50.0, 800.0, 3000.0, 15000.0][i % 4],
+            "location_note": "测试数据",
+            "geometry": geom,
+        })
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    gdf["target_year"] = gdf["target_year"].astype("Int64")
+    return gdf
+
+
+def write_gpkg(path: str | Path, n: int = 30, hostile: bool = True, seed: int = 7) -> Path:
+    """Write a GeoPackage with the `counties` layer and projects split by geometry type."""
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    county_frame().to_file(path, layer=store.COUNTIES_LAYER, driver="GPKG", engine="pyogrio")
+    projects = project_frame(n, hostile=hostile, seed=seed)
+    gtype = projects.geometry.geom_type
+    for geom_type, layer in store.PROJECT_LAYERS.items():
+        part = projects[gtype == geom_type]
+        if len(part):
+            part.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+    return path
+
+
+if __name__ == "__main__":
+    import sys
+    out = write_gpkg(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 30)
+    print(out)

@@ -1,0 +1,355 @@
+"""Building the folium map: counties with labels, project features, popups, tooltips and the on-map legend.
+
+Safety: every value that reaches the browser as HTML is escaped here, in Python (`esc`), and the data is
+embedded as JSON with `<`, `>` and `&` written as unicode escapes (`safe_json`) so nothing in a name can end a
+<script> block or open a tag. The JavaScript only concatenates the already-escaped strings.
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from layers import styles
+from layers.vocab import CATEGORIES, PRECISIONS, STATUSES
+from mapview import assets
+
+# Above this many project features the map is drawn on a <canvas> instead of SVG elements.
+CANVAS_THRESHOLD = 3000
+
+POPUP_FIELDS = [
+    # (property, Chinese label)
+    ("category", "类别"),
+    ("status", "状态"),
+    ("county", "县(市、区)"),
+    ("lead_agency", "牵头单位"),
+    ("support_agencies", "配合单位"),
+    ("target_year", "目标年份"),
+    ("plan_section", "规划条目"),
+    ("plan_excerpt", "规划原文"),
+    ("geom_source", "位置来源"),
+    ("precision", "位置精度"),
+    ("location_note", "位置说明"),
+    ("aliases", "别名"),
+    ("id", "编号"),
+]
+
+
+def esc(value) -> str:
+    """HTML-escape one value for text or attribute context. None/NaN → ''. Backticks too (template literals)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return html.escape(str(value), quote=True).replace("`", "&#96;")
+
+
+def safe_json(obj) -> str:
+    """JSON that is safe to place inside a <script> element or an HTML attribute."""
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def status_label(code) -> str:
+    return STATUSES[code][0] if code in STATUSES else str(code)
+
+
+def precision_text(precision, precision_m) -> str:
+    lab = PRECISIONS[precision][0] if precision in PRECISIONS else str(precision or "")
+    try:
+        m = float(precision_m)
+        if not math.isnan(m):
+            return f"{lab}(误差约 {m:,.0f} 米)" if m < 1000 else f"{lab}(误差约 {m / 1000:,.1f} 公里)"
+    except (TypeError, ValueError):
+        pass
+    return lab
+
+
+def _display(prop: str, row) -> str:
+    """The escaped display text of one popup field."""
+    v = row.get(prop)
+    if prop == "category":
+        return esc(CATEGORIES.get(v, v))
+    if prop == "status":
+        return esc(status_label(v))
+    if prop == "precision":
+        return esc(precision_text(v, row.get("precision_m")))
+    if prop == "target_year":
+        return "未定" if v is None or pd.isna(v) else esc(f"{int(v)}年")
+    if prop in ("county", "support_agencies", "aliases"):
+        return "、".join(esc(p.strip()) for p in str(v).split(";") if p.strip()) if isinstance(v, str) else esc(v)
+    return esc(v)
+
+
+def popup_html(row) -> str:
+    """Popup HTML for one project (a mapping of its fields). Every value escaped."""
+    rows = []
+    for prop, lab in POPUP_FIELDS:
+        text = _display(prop, row)
+        if not text:
+            continue
+        cls = ' class="pm-excerpt"' if prop == "plan_excerpt" else ""
+        rows.append(f"<tr><th>{lab}</th><td{cls}>{text}</td></tr>")
+    return (f'<div class="pm-popup"><h4>{esc(row.get("name"))}</h4>'
+            f'<table>{"".join(rows)}</table></div>')
+
+
+def tooltip_html(row) -> str:
+    return (f'<b>{esc(row.get("name"))}</b><br>{_display("category", row)} · {_display("status", row)}'
+            f' · {_display("county", row)}')
+
+
+def style_key(row) -> tuple[str, str, str]:
+    return (str(row.get("category")), str(row.get("status")), str(row.get("precision")))
+
+
+def _geojson_geometry(geom) -> dict | None:
+    if geom is None or geom.is_empty:
+        return None
+    return geom.__geo_interface__
+
+
+def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
+    """The compact, pre-escaped payload for the project layer: features + a table of distinct styles.
+
+    gcj02=True shifts coordinates to GCJ-02 for display over Gaode tiles (display only; never exported).
+    """
+    geoms = gdf.geometry
+    if gcj02 and len(gdf):
+        from geo.crs import geom_wgs84_to_gcj02
+        geoms = gpd.GeoSeries(geom_wgs84_to_gcj02(geoms.values), index=gdf.index, crs=gdf.crs)
+    style_index: dict[tuple, int] = {}
+    style_list: list[dict] = []
+    feats = []
+    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    for rec, geom in zip(records, geoms.values):
+        g = _geojson_geometry(geom)
+        if g is None:
+            continue
+        key = style_key(rec)
+        if key not in style_index:
+            style_index[key] = len(style_list)
+            style_list.append(styles.feature_style(*key))
+        feats.append({
+            "type": "Feature",
+            "geometry": g,
+            "properties": {"i": esc(rec.get("id")), "k": style_index[key],
+                           "p": popup_html(rec), "t": tooltip_html(rec)},
+        })
+    return {"styles": style_list, "data": {"type": "FeatureCollection", "features": feats}}
+
+
+def county_data(counties: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
+    """County polygons + label points (representative points, always inside), names escaped."""
+    geoms = counties.geometry
+    if gcj02 and len(counties):
+        from geo.crs import geom_wgs84_to_gcj02
+        geoms = gpd.GeoSeries(geom_wgs84_to_gcj02(geoms.values), index=counties.index, crs=counties.crs)
+    feats, labels = [], []
+    for name, geom in zip(counties["name"], geoms.values):
+        g = _geojson_geometry(geom)
+        if g is None:
+            continue
+        feats.append({"type": "Feature", "geometry": g, "properties": {"n": esc(name)}})
+        pt = geom.representative_point()
+        labels.append({"n": esc(name), "lat": round(pt.y, 6), "lon": round(pt.x, 6)})
+    bounds = None
+    if len(feats):
+        minx, miny, maxx, maxy = geoms.total_bounds
+        bounds = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+    return {"data": {"type": "FeatureCollection", "features": feats}, "labels": labels, "bounds": bounds}
+
+
+class DataLayers(MacroElement):
+    """Counties (base), their labels and the project features, as plain Leaflet code over pre-escaped JSON."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var C = {{ this.counties_json }};
+  var P = {{ this.projects_json }};
+  var O = {{ this.options_json }};
+  var cpane = map.createPane('pmCounties'); cpane.style.zIndex = 350;
+  var lpane = map.createPane('pmLabels'); lpane.style.zIndex = 450; lpane.style.pointerEvents = 'none';
+  var counties = L.geoJSON(C.data, {
+    pane: 'pmCounties', interactive: false,
+    style: function () { return O.countyStyle; }
+  }).addTo(map);
+  C.labels.forEach(function (l) {
+    L.marker([l.lat, l.lon], {pane: 'pmLabels', interactive: false, keyboard: false,
+      icon: L.divIcon({className: 'pm-county-label', html: '<span>' + l.n + '</span>', iconSize: null})
+    }).addTo(map);
+  });
+  var drawn = 0, target = null;
+  var projects = L.geoJSON(P.data, {
+    style: function (f) { var s = Object.assign({}, P.styles[f.properties.k]); s.className = 'pm-feature'; return s; },
+    pointToLayer: function (f, ll) {
+      var s = Object.assign({}, P.styles[f.properties.k]);
+      s.radius = O.pointRadius; s.className = 'pm-feature pm-point';
+      return L.circleMarker(ll, s);
+    },
+    onEachFeature: function (f, layer) {
+      drawn += 1;
+      layer.bindPopup(function () { return f.properties.p; }, {maxWidth: O.popupWidth, className: 'pm-popup-wrap'});
+      layer.bindTooltip(function () { return f.properties.t; }, {sticky: true, className: 'pm-tooltip'});
+      if (O.locate !== null && f.properties.i === O.locate) { target = layer; }
+    }
+  }).addTo(map);
+  if (target) {
+    if (target.getBounds) { map.fitBounds(target.getBounds(), {maxZoom: 12, padding: [40, 40]}); }
+    else { map.setView(target.getLatLng(), 12); }
+    target.openPopup();
+  } else if (O.bounds) {
+    map.fitBounds(O.bounds, {padding: [8, 8]});
+  }
+  var el = map.getContainer();
+  el.setAttribute('data-pm-projects', String(drawn));
+  el.setAttribute('data-pm-counties', String(C.data.features.length));
+  el.setAttribute('data-pm-renderer', O.canvas ? 'canvas' : 'svg');
+  window.pmLayers = {counties: counties, projects: projects};
+  if (O.legend) {
+    var legend = L.control({position: 'bottomright'});
+    legend.onAdd = function () {
+      var d = L.DomUtil.create('div', 'pm-legend');
+      d.innerHTML = O.legend;
+      L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
+      return d;
+    };
+    legend.addTo(map);
+  }
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, counties_json: str, projects_json: str, options: dict):
+        super().__init__()
+        self._name = "DataLayers"
+        self.counties_json = counties_json
+        self.projects_json = projects_json
+        self.options_json = safe_json(options)
+
+
+def _line_sample(style: dict, width: int = 34) -> str:
+    dash = f' stroke-dasharray="{esc(style.get("dashArray", ""))}"' if style.get("dashArray") else ""
+    return (f'<svg width="{width}" height="12"><line x1="2" y1="6" x2="{width - 2}" y2="6" '
+            f'stroke="{esc(style["color"])}" stroke-width="{min(style["weight"], 5)}" '
+            f'stroke-opacity="{style["opacity"]}"{dash}/></svg>')
+
+
+def _dot_sample(color: str, fill: bool = True) -> str:
+    return (f'<svg width="14" height="14"><circle cx="7" cy="7" r="5" stroke="{esc(color)}" stroke-width="2" '
+            f'fill="{esc(color)}" fill-opacity="{0.8 if fill else 0.1}"/></svg>')
+
+
+def legend_html(status_counts: dict[str, int], category_counts: dict[str, int], title: str = "") -> str:
+    """The on-map legend: statuses (line style), categories (colour), precision; counts beside each."""
+    parts = []
+    if title:
+        parts.append(f'<div class="pm-legend-title">{esc(title)}</div>')
+    parts.append('<div class="pm-legend-h">状态</div>')
+    for code, (lab, _) in STATUSES.items():
+        n = status_counts.get(code, 0)
+        if not n:
+            continue
+        st_ = styles.feature_style("", code, "exact")
+        st_["color"] = "#333333"
+        parts.append(f'<div class="pm-row">{_line_sample(st_)}<span>{esc(lab)}</span><b>{n}</b></div>')
+    parts.append('<div class="pm-legend-h">类别</div>')
+    for code, n in sorted(category_counts.items(), key=lambda kv: -kv[1]):
+        if not n:
+            continue
+        parts.append(f'<div class="pm-row">{_dot_sample(styles.color(code))}'
+                     f'<span>{esc(CATEGORIES.get(code, code))}</span><b>{n}</b></div>')
+    parts.append('<div class="pm-legend-h">位置精度</div>')
+    for code in PRECISIONS:
+        st_ = styles.feature_style("river", "under_construction", code)
+        st_["color"] = "#333333"
+        parts.append(f'<div class="pm-row">{_line_sample(st_)}<span>{esc(PRECISIONS[code][0])}</span></div>')
+    return "".join(parts)
+
+
+MAP_CSS = """
+<style>
+.leaflet-container { background: %(bg)s; font-family: "Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",
+  "PingFang SC","WenQuanYi Micro Hei",sans-serif; }
+.pm-county-label span { display: inline-block; transform: translate(-50%%, -50%%); white-space: nowrap;
+  font-size: %(label)spx; font-weight: 600; color: #3a3a3a; letter-spacing: 1px;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
+.pm-legend { background: rgba(255,255,255,.93); padding: 8px 10px; border-radius: 6px; box-shadow: 0 1px 4px rgba(0,0,0,.3);
+  font-size: %(legend)spx; line-height: 1.35; max-height: %(legend_h)s; overflow-y: auto; min-width: 150px; }
+.pm-legend .pm-row { display: flex; align-items: center; gap: 6px; white-space: nowrap; }
+.pm-legend .pm-row span { flex: 1; }
+.pm-legend .pm-row b { font-weight: 600; color: #555; margin-left: 8px; }
+.pm-legend-h { font-weight: 700; margin: 6px 0 2px; color: #222; }
+.pm-legend-title { font-weight: 700; font-size: 1.1em; margin-bottom: 2px; }
+.pm-popup h4 { margin: 0 0 6px; font-size: %(popup_h)spx; }
+.pm-popup table { border-collapse: collapse; font-size: %(popup)spx; }
+.pm-popup th { text-align: left; vertical-align: top; white-space: nowrap; color: #555; padding: 2px 8px 2px 0; font-weight: 600; }
+.pm-popup td { padding: 2px 0; }
+.pm-popup td.pm-excerpt { color: #333; font-size: .95em; }
+.pm-popup-wrap .leaflet-popup-content { max-height: 420px; overflow-y: auto; }
+.pm-tooltip { font-size: %(popup)spx; }
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Serialised (safe) JSON for one layer, its feature count, and for counties the [[s, w], [n, e]] bounds."""
+    json: str
+    count: int
+    bounds: list | None
+
+
+@dataclass
+class MapOptions:
+    present: bool = False
+    basemap: str = "none"
+    height: int = 640
+    locate: str | None = None
+
+
+def build_map(counties: Payload, projects: Payload, legend: str, opts: MapOptions,
+              tiles: list[dict] | None = None) -> folium.Map:
+    """The folium map with local assets, optional tile layers, counties, labels, projects and legend."""
+    canvas = projects.count > CANVAS_THRESHOLD
+    m = folium.Map(location=[36.45, 115.95], zoom_start=9, tiles=None, prefer_canvas=canvas,
+                   control_scale=True, zoom_snap=0.25 if opts.present else 1)
+    assets.localize(m)
+    for t in tiles or []:
+        folium.TileLayer(tiles=t["url"], attr=t["attribution"], name=t["name"], subdomains=t.get("subdomains", "abc"),
+                         max_zoom=18, overlay=t.get("overlay", False)).add_to(m)
+    has_tiles = bool(tiles)
+    m.get_root().header.add_child(Element(MAP_CSS % {
+        "bg": "#e9eef2" if not has_tiles else "#ddd",
+        "label": 22 if opts.present else 14,
+        "legend": 19 if opts.present else 12,
+        "legend_h": "92vh" if opts.present else "70vh",
+        "popup": 16 if opts.present else 13,
+        "popup_h": 20 if opts.present else 15,
+    }))
+    county_style = {"color": "#5b5b5b", "weight": 2.5 if opts.present else 1.6, "opacity": 0.9,
+                    "fillColor": "#fbf9f3", "fillOpacity": 0.0 if has_tiles else 1.0}
+    options = {
+        "countyStyle": county_style,
+        "pointRadius": 10 if opts.present else 7,
+        "popupWidth": 520 if opts.present else 420,
+        "locate": esc(opts.locate) if opts.locate else None,
+        "bounds": counties.bounds,
+        "canvas": canvas,
+        "legend": legend,
+    }
+    DataLayers(counties.json, projects.json, options).add_to(m)
+    return m

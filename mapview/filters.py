@@ -1,0 +1,224 @@
+"""Filtering of project features and the filter state that lives in the URL.
+
+Pure functions over a GeoDataFrame / plain mappings: no Streamlit here, so everything is unit-testable.
+
+URL form (``st.query_params``): ``?status=under_construction,preliminary&county=冠县&q=徒骇河``.
+Status and category by code, county by name, lead agency by name, target year as a number or ``none``;
+several values comma-separated. Unknown values are dropped and reported (never an exception).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from layers.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
+
+NO_YEAR = "none"  # URL token for "no target year in the plan"
+YEAR_MIN, YEAR_MAX = 1990, 2100
+
+# URL parameter names, in the order they are written.
+PARAM_NAMES = ("status", "county", "category", "agency", "year", "q")
+FIELD_LABELS = {
+    "status": "状态",
+    "county": "县(市、区)",
+    "category": "类别",
+    "agency": "牵头单位",
+    "year": "目标年份",
+    "q": "搜索",
+}
+
+COUNTY_ORDER = list(COUNTIES.values()) + [CITY_WIDE]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """One filter state. Empty tuple = no restriction on that field."""
+    status: tuple[str, ...] = ()
+    county: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    agency: tuple[str, ...] = ()
+    year: tuple[str, ...] = ()  # "2025", … or NO_YEAR
+    q: str = ""
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f.name) for f in fields(self))
+
+    def without(self, name: str) -> "Filters":
+        return replace(self, **{name: "" if name == "q" else ()})
+
+
+@dataclass
+class Options:
+    """The values a filter can take, derived from the vocabularies and the data."""
+    status: list[str] = field(default_factory=lambda: list(STATUSES))
+    county: list[str] = field(default_factory=lambda: list(COUNTY_ORDER))
+    category: list[str] = field(default_factory=lambda: list(CATEGORIES))
+    agency: list[str] = field(default_factory=list)
+    year: list[str] = field(default_factory=list)
+
+
+def split_list(value) -> list[str]:
+    """A `;`-joined field → its parts (stripped, empties dropped). NaN/None → []."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    return [p.strip() for p in str(value).split(";") if p.strip()]
+
+
+def year_token(value) -> str:
+    if value is None or pd.isna(value):
+        return NO_YEAR
+    return str(int(value))
+
+
+def options_from(gdf: pd.DataFrame) -> Options:
+    """Vocabulary values plus whatever else the data holds (so nothing in the data is unfilterable)."""
+    opts = Options()
+    for col, name in (("status", "status"), ("category", "category")):
+        for v in sorted(set(gdf[col].dropna().astype(str)) if col in gdf else []):
+            if v not in getattr(opts, name):
+                getattr(opts, name).append(v)
+    if "county" in gdf:
+        seen = {c for v in gdf["county"] for c in split_list(v)}
+        opts.county += sorted(seen - set(opts.county))
+    if "lead_agency" in gdf:
+        opts.agency = sorted({a for v in gdf["lead_agency"] for a in split_list(v)})
+    if "target_year" in gdf:
+        years = sorted({year_token(v) for v in gdf["target_year"]} - {NO_YEAR})
+        has_none = gdf["target_year"].isna().any()
+        opts.year = years + ([NO_YEAR] if has_none else [])
+    return opts
+
+
+def _tokens(raw) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, (list, tuple)):
+        raw = ",".join(str(r) for r in raw)
+    return [t.strip() for t in re.split(r"[,，]", str(raw)) if t.strip()]
+
+
+def _valid_year(tok: str) -> bool:
+    return tok == NO_YEAR or (tok.isdigit() and YEAR_MIN <= int(tok) <= YEAR_MAX)
+
+
+def parse_query(params: Mapping[str, object], options: Options | None = None) -> tuple[Filters, list[str]]:
+    """URL parameters → (Filters, notices). Unknown values are dropped; each drop gives a Chinese notice."""
+    options = options or Options()
+    notices: list[str] = []
+    values: dict[str, object] = {}
+    for name in ("status", "county", "category", "agency", "year"):
+        toks = _tokens(params.get(name))
+        allowed = getattr(options, name)
+        good: list[str] = []
+        for t in toks:
+            ok = _valid_year(t) if name == "year" else t in allowed
+            if ok and t not in good:
+                good.append(t)
+            elif not ok:
+                notices.append(f"链接中的{FIELD_LABELS[name]}“{t}”无法识别，已忽略。")
+        if name == "year":
+            good.sort(key=lambda y: (y == NO_YEAR, y))
+        elif allowed:
+            good.sort(key=lambda v: allowed.index(v) if v in allowed else len(allowed))
+        values[name] = tuple(good)
+    q = params.get("q")
+    if isinstance(q, (list, tuple)):
+        q = " ".join(str(x) for x in q)
+    values["q"] = str(q).strip() if q else ""
+    return Filters(**values), notices
+
+
+def to_query(f: Filters) -> dict[str, str]:
+    """Filters → URL parameters (only the non-empty ones)."""
+    out: dict[str, str] = {}
+    for name in PARAM_NAMES:
+        v = getattr(f, name)
+        if v:
+            out[name] = v if isinstance(v, str) else ",".join(v)
+    return out
+
+
+def _list_match(series: pd.Series, wanted: Iterable[str]) -> pd.Series:
+    wanted = set(wanted)
+    return series.map(lambda v: bool(wanted.intersection(split_list(v))))
+
+
+def mask(gdf: pd.DataFrame, f: Filters) -> pd.Series:
+    """Boolean Series: which rows pass every filter."""
+    m = pd.Series(True, index=gdf.index)
+    if f.status:
+        m &= gdf["status"].isin(f.status)
+    if f.category:
+        m &= gdf["category"].isin(f.category)
+    if f.county:
+        m &= _list_match(gdf["county"], f.county)
+    if f.agency:
+        m &= _list_match(gdf["lead_agency"], f.agency)
+    if f.year:
+        m &= gdf["target_year"].map(year_token).isin(f.year)
+    if f.q:
+        text = (gdf["name"].fillna("").astype(str) + "\n" + gdf["aliases"].fillna("").astype(str)
+                + "\n" + gdf["id"].fillna("").astype(str)).str.casefold()
+        for term in f.q.casefold().split():
+            m &= text.str.contains(term, regex=False)
+    return m
+
+
+def apply(gdf: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """The rows that pass the filters (same type as the input, original order)."""
+    return gdf[mask(gdf, f)]
+
+
+def facet_counts(gdf: pd.DataFrame, f: Filters, name: str) -> dict[str, int]:
+    """Counts per value of one facet under every *other* filter — what a legend-filter shows beside each entry."""
+    sub = apply(gdf, f.without(name))
+    if name in ("status", "category"):
+        return {str(k): int(v) for k, v in sub[name].value_counts().items()}
+    if name == "county":
+        return pd.Series([c for v in sub["county"] for c in split_list(v)], dtype=object).value_counts().to_dict()
+    if name == "agency":
+        return pd.Series([a for v in sub["lead_agency"] for a in split_list(v)], dtype=object).value_counts().to_dict()
+    if name == "year":
+        return {str(k): int(v) for k, v in sub["target_year"].map(year_token).value_counts().items()}
+    raise ValueError(f"no facet {name!r}")
+
+
+def label(name: str, value: str) -> str:
+    """Chinese display label of one filter value."""
+    if name == "status":
+        return STATUSES[value][0] if value in STATUSES else value
+    if name == "category":
+        return CATEGORIES.get(value, value)
+    if name == "year":
+        return "未定" if value == NO_YEAR else f"{value}年"
+    return value
+
+
+def describe(f: Filters) -> str:
+    """Chinese one-line summary of the active filters ('' when none)."""
+    parts = []
+    for name in PARAM_NAMES:
+        v = getattr(f, name)
+        if not v:
+            continue
+        shown = v if isinstance(v, str) else "、".join(label(name, x) for x in v)
+        parts.append(f"{FIELD_LABELS[name]}：{shown}")
+    return "；".join(parts)
+
+
+_UNSAFE = re.compile(r"[^\w\-]+", re.UNICODE)
+
+
+def filename_stem(f: Filters, date: str, prefix: str = "聊城项目") -> str:
+    """A file-name stem with the date and the filter, e.g. ``聊城项目_2025-03-01_status-under_construction_county-冠县``."""
+    parts = [prefix, date]
+    for name in PARAM_NAMES:
+        v = getattr(f, name)
+        if v:
+            val = v if isinstance(v, str) else "+".join(v)
+            parts.append(f"{name}-{_UNSAFE.sub('-', val).strip('-')}")
+    stem = "_".join(parts) if len(parts) > 2 else "_".join(parts + ["全部"])
+    return stem[:150]

@@ -1,0 +1,110 @@
+"""Helpers for the browser tests and the benchmark: run `streamlit run` on a free localhost port and drive Debian's
+chromium through Playwright with every request that does not go to localhost aborted (the meeting room has no
+internet)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(gpkg: str | Path, script: str = "app.py", env: dict | None = None, cwd: Path = ROOT,
+                     timeout: float = 60):
+    """Start `streamlit run` on a free port; yields (base_url, process). Stops it afterwards."""
+    port = free_port()
+    full_env = dict(os.environ, PROJECTMAP_GPKG=str(gpkg), PYTHONPATH=str(ROOT))
+    full_env.pop("TIANDITU_TOKEN", None)
+    full_env.update(env or {})
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                raise RuntimeError(f"streamlit did not start: {out}")
+            time.sleep(0.2)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def is_local(url: str) -> bool:
+    p = urlparse(url)
+    if p.scheme in ("data", "blob", "about"):
+        return True
+    return (p.hostname or "") in LOCAL_HOSTS
+
+
+class Offline:
+    """Route handler aborting every non-local request; remembers what it blocked."""
+
+    def __init__(self):
+        self.blocked: list[str] = []
+
+    def __call__(self, route):
+        url = route.request.url
+        if is_local(url):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+
+@contextmanager
+def offline_browser(playwright, viewport=(1600, 1000)):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    try:
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True,
+                                      locale="zh-CN")
+        guard = Offline()
+        context.route("**/*", guard)
+        context.guard = guard
+        yield context
+    finally:
+        browser.close()
+
+
+def map_frame(page):
+    return page.frame_locator(MAP_FRAME)
+
+
+def wait_map_drawn(page, timeout_ms: int = 30000):
+    """Wait until the map reports its drawn layers; returns (projects, counties, renderer)."""
+    frame = map_frame(page)
+    el = frame.locator("[data-pm-projects]")
+    el.wait_for(state="attached", timeout=timeout_ms)
+    return (int(el.get_attribute("data-pm-projects")), int(el.get_attribute("data-pm-counties")),
+            el.get_attribute("data-pm-renderer"))
