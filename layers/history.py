@@ -236,11 +236,11 @@ def record_status(gpkg, project_id: str, new_status: str, effective_date, *, not
             f'editor, recorded_at) VALUES (?,?,?,?,?,?,?,?)',
             (project_id, old, new_status, eff, note, source, editor, _now()))
         row_fid = cur.lastrowid
-        conn.touch(STATUS_TABLE)
+        conn.touch(STATUS_TABLE, geometry=False)
         rows = _status_rows(conn, project_id)
         current = rows[-1][2]  # latest effective date, then latest recorded
         conn.execute(f'UPDATE {sw.quote(layer)} SET "status"=? WHERE {sw.quote(pk)}=?', (current, fid))
-        conn.touch(layer)
+        conn.touch(layer, geometry=False)
     return StatusChange(row_fid, project_id, old, new_status, eff, current)
 
 
@@ -431,7 +431,7 @@ def _insert_geometry_row(conn, project_id, action, geom, precision, precision_m,
         (project_id, action, shapely.to_wkb(geom, byte_order=1, flavor="iso"),
          shapely.to_wkt(geom, rounding_precision=-1), geom.geom_type, precision, precision_m, geom_source, layer,
          restored_from, editor, note, _now()))
-    conn.touch(GEOMETRY_TABLE)
+    conn.touch(GEOMETRY_TABLE, geometry=False)
     return cur.lastrowid
 
 
@@ -537,7 +537,7 @@ def _copy_table(conn, table: str) -> int:
     cols = ", ".join(sw.quote(c) for c in _columns(conn, table) if c in src_cols)
     cur = conn.execute(f"INSERT INTO main.{sw.quote(table)} ({cols}) SELECT {cols} FROM src.{sw.quote(table)} "
                        f"ORDER BY fid")
-    conn.touch(table)
+    conn.touch(table, geometry=False)
     return cur.rowcount
 
 
@@ -556,7 +556,7 @@ def apply_history(conn) -> dict:
         layer, fid = _locate(conn, pid)
         conn.execute(f'UPDATE {sw.quote(layer)} SET "status"=? WHERE {sw.quote(sw.pk_column(conn, layer))}=?',
                      (status, fid))
-        conn.touch(layer)
+        conn.touch(layer, geometry=False)
         report["status_applied"] += 1
     if sw.table_exists(conn, GEOMETRY_TABLE):
         latest = conn.execute(
@@ -601,7 +601,7 @@ def carry_over(old_gpkg: Path | None, new_gpkg: Path) -> dict:
                         copied[table] = _copy_table(conn, table)
                 report = apply_history(conn)
                 for table in sorted(conn.touched | set(copied)):
-                    sw.refresh_table_stats(conn, table)
+                    sw.refresh_table_stats(conn, table, extent=table in conn.extent_changed)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

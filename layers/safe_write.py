@@ -178,9 +178,13 @@ class GpkgConnection(sqlite3.Connection):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.touched: set[str] = set()
+        self.extent_changed: set[str] = set()
 
-    def touch(self, table: str) -> None:
+    def touch(self, table: str, *, geometry: bool = True) -> None:
+        """Mark a table changed; ``geometry=False`` when only attributes changed (the extent stays)."""
         self.touched.add(table)
+        if geometry:
+            self.extent_changed.add(table)
 
 
 def connect(gpkg: str | os.PathLike, *, readonly: bool = False) -> GpkgConnection:
@@ -220,8 +224,11 @@ def pk_column(conn: sqlite3.Connection, table: str) -> str:
     return "rowid"
 
 
-def refresh_table_stats(conn: sqlite3.Connection, table: str) -> None:
-    """Recompute the stored feature count (gpkg_ogr_contents) and extent/last_change (gpkg_contents) of a table."""
+def refresh_table_stats(conn: sqlite3.Connection, table: str, *, extent: bool = True) -> None:
+    """Recompute the stored feature count (gpkg_ogr_contents) and extent/last_change (gpkg_contents) of a table.
+
+    The extent is computed from the geometries themselves (exact; the R-tree stores float32 boxes).
+    """
     count = conn.execute(f"SELECT COUNT(*) FROM {quote(table)}").fetchone()[0]
     if table_exists(conn, "gpkg_ogr_contents"):
         conn.execute("INSERT OR IGNORE INTO gpkg_ogr_contents(table_name, feature_count) VALUES (?, ?)",
@@ -229,16 +236,12 @@ def refresh_table_stats(conn: sqlite3.Connection, table: str) -> None:
         conn.execute("UPDATE gpkg_ogr_contents SET feature_count=? WHERE lower(table_name)=lower(?)", (count, table))
     now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
     geom = geometry_column(conn, table)
-    if geom is None:
+    if geom is None or not extent:
         conn.execute(f"UPDATE gpkg_contents SET last_change={now} WHERE table_name=?", (table,))
         return
     col = geom[0]
-    rtree = f"rtree_{table}_{col}"
-    if table_exists(conn, rtree):
-        ext = conn.execute(f"SELECT MIN(minx), MIN(miny), MAX(maxx), MAX(maxy) FROM {quote(rtree)}").fetchone()
-    else:
-        ext = conn.execute(f"SELECT MIN(ST_MinX({quote(col)})), MIN(ST_MinY({quote(col)})), "
-                           f"MAX(ST_MaxX({quote(col)})), MAX(ST_MaxY({quote(col)})) FROM {quote(table)}").fetchone()
+    ext = conn.execute(f"SELECT MIN(ST_MinX({quote(col)})), MIN(ST_MinY({quote(col)})), "
+                       f"MAX(ST_MaxX({quote(col)})), MAX(ST_MaxY({quote(col)})) FROM {quote(table)}").fetchone()
     conn.execute(f"UPDATE gpkg_contents SET last_change={now}, min_x=?, min_y=?, max_x=?, max_y=? "
                  f"WHERE table_name=?", (*ext, table))
 
@@ -256,7 +259,7 @@ def write_transaction(gpkg: str | os.PathLike, *, timeout: float = LOCK_TIMEOUT)
             try:
                 yield conn
                 for table in sorted(conn.touched):
-                    refresh_table_stats(conn, table)
+                    refresh_table_stats(conn, table, extent=table in conn.extent_changed)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

@@ -1,0 +1,104 @@
+"""The GeoPackage build: layers, fields, styles, atomicity."""
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+from layers import store
+from layers.build import build
+from layers.registry import RegistryError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("b") / "lc.gpkg"
+    summary = build(out=out)
+    return out, summary
+
+
+def test_layers_fields_and_crs(built):
+    out, summary = built
+    layers = dict(pyogrio.list_layers(out))
+    assert layers["counties"] == "MultiPolygon"
+    assert {"projects_point", "projects_line", "projects_polygon"} <= set(layers)
+    counties = store.read_counties(out)
+    assert len(counties) == 8 and {"adcode", "name"} <= set(counties.columns)
+    projects = store.read_projects(out)
+    assert projects.crs.to_epsg() == 4326
+    assert set(store.PROJECT_FIELDS) <= set(projects.columns)
+    assert len(projects) == summary["projects"] == 49
+    assert projects["id"].is_unique
+    assert projects["precision"].isin(["exact", "approximate", "schematic", "county"]).all()
+    assert (projects["precision_m"] > 0).all() and projects["geom_source"].str.len().gt(0).all()
+    assert summary["outside_county"] == []
+
+
+def test_qgis_styles_registered(built):
+    out, _ = built
+    with sqlite3.connect(out) as c:
+        styled = {r[0] for r in c.execute("SELECT f_table_name FROM layer_styles WHERE useAsDefault")}
+        qml = c.execute("SELECT styleQML FROM layer_styles WHERE f_table_name='projects_line'").fetchone()[0]
+        contents = dict(c.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall())
+        counts = dict(c.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents").fetchall())
+    assert {"counties", "projects_point", "projects_line", "projects_polygon"} <= styled
+    assert contents["layer_styles"] == "attributes"
+    assert 'attr="category"' in qml and "#1f78b4" not in qml and "31,120,180,255" in qml  # river colour as RGBA
+    assert counts["counties"] == 8
+    assert sum(counts[t] for t in ("projects_point", "projects_line", "projects_polygon")) == 49
+
+
+def test_report_command(built):
+    out, _ = built
+    r = subprocess.run([sys.executable, "-m", "layers", "report", "--gpkg", str(out)], cwd=ROOT,
+                       capture_output=True, text=True, check=True)
+    assert "49 projects" in r.stdout and "county fallbacks" in r.stdout and "by precision" in r.stdout
+
+
+def _digest(p):
+    return hashlib.sha256(Path(p).read_bytes()).hexdigest()
+
+
+def test_bad_registry_leaves_target_untouched(built, tmp_path):
+    out, _ = built
+    target = tmp_path / "t.gpkg"
+    target.write_bytes(out.read_bytes())
+    before = _digest(target)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(store.DEFAULT_REGISTRY.read_text(encoding="utf-8").replace(",river,", ",canal,", 1), encoding="utf-8")
+    with pytest.raises(RegistryError):
+        build(registry_path=bad, out=target)
+    r = subprocess.run([sys.executable, "-m", "layers", "build", "--registry", str(bad), "--out", str(target)],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 2 and "category" in r.stderr and "bad.csv:" in r.stderr
+    assert _digest(target) == before
+    assert list(tmp_path.glob(".t.building-*")) == []
+
+
+def test_killed_build_never_leaves_a_broken_target(built, tmp_path):
+    out, _ = built
+    target = tmp_path / "live.gpkg"
+    target.write_bytes(out.read_bytes())
+    before = _digest(target)
+    for delay in (0.3, 0.8, 1.3):
+        proc = subprocess.Popen([sys.executable, "-m", "layers", "build", "--out", str(target)], cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        # Either the old file or a complete new one — never a partial one.
+        assert len(store.read_projects(target)) == 49
+        with sqlite3.connect(target) as c:
+            assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # a later build cleans up and succeeds
+    build(out=target)
+    assert len(store.read_projects(target)) == 49
+    assert before  # (the file may legitimately have been replaced by a complete build)
