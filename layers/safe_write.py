@@ -34,6 +34,7 @@ import filelock
 import shapely
 
 LOCK_TIMEOUT = 30.0      # seconds a writer waits for another writer before giving up with a clear message
+LOCK_POLL = 0.005        # a waiting writer retries this often (filelock polls; short so a busy writer cannot starve it)
 BUSY_TIMEOUT_MS = 15000  # SQLite waits this long for readers to finish before COMMIT
 
 _LOCKS: dict[str, filelock.FileLock] = {}
@@ -76,7 +77,7 @@ def writer_lock(gpkg: str | os.PathLike) -> filelock.FileLock:
 def locked(gpkg: str | os.PathLike, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     lock = writer_lock(gpkg)
     try:
-        lock.acquire(timeout=timeout)
+        lock.acquire(timeout=timeout, poll_interval=LOCK_POLL)
     except filelock.Timeout:
         raise WriteBusy(
             f"另一位编辑正在保存，{timeout:.0f} 秒内未能取得写锁，请稍后重试，本次未做任何更改。 / "
