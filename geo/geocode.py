@@ -10,6 +10,7 @@ error radius in metres). Nothing placed from memory is exact.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -79,7 +80,11 @@ def river_course(name: str) -> Located:
         schematic = rivers.schematic_line(name)
     except KeyError as e:
         raise GeocodeError(str(e)) from None
-    result = rivers.trace(schematic)
+    try:
+        result = rivers.trace(schematic)
+    except FileNotFoundError as err:  # Debian's gmt-gshhg-high not installed: say so, draw the schematic course
+        warnings.warn(f"{err}; the {name} is drawn as a schematic course")
+        result = None
     if result is not None:
         return Located(clip_to_city(result.line), result.source, "approximate", _round_m(result.precision_m))
     return Located(clip_to_city(schematic),
