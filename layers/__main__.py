@@ -1,4 +1,4 @@
-"""python -m layers build | export | report — see `python -m layers --help`."""
+"""python -m layers build | export | report | status — see `python -m layers --help`."""
 from __future__ import annotations
 
 import argparse
@@ -26,6 +26,10 @@ def main(argv=None) -> int:
     r = sub.add_parser("report", help="geocoding report of a GeoPackage: precision classes, sources, fallbacks")
     r.add_argument("--gpkg")
 
+    from layers.history import add_status_arguments, run_status
+    s = sub.add_parser("status", help="record a status change (kept in the GeoPackage's status_history)")
+    add_status_arguments(s)
+
     args = parser.parse_args(argv)
     if args.command == "build":
         from layers.build import BuildError, build
@@ -50,6 +54,8 @@ def main(argv=None) -> int:
             return 2
         print(f"{n} projects → {args.out}")
         return 0
+    if args.command == "status":
+        return run_status(args)
     if args.command == "report":
         from layers import report
         from layers.store import gpkg_path, read_projects

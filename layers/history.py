@@ -378,7 +378,9 @@ def _write_feature_geometry(conn, project_id: str, geom, attrs: dict) -> tuple[s
     layer, fid = _locate(conn, project_id)
     target = _target_layer(geom.geom_type)
     if not sw.table_exists(conn, target):
-        sw.clone_feature_table(conn, layer, target, _GPKG_TYPE[geom.geom_type])
+        # as the builder writes them: points single-part, lines and polygons promoted to multi-part
+        base = _GPKG_TYPE[geom.geom_type.removeprefix("Multi")]
+        sw.clone_feature_table(conn, layer, target, base if base == "POINT" else "MULTI" + base)
     gcol, declared = sw.geometry_column(conn, target)
     geom, _ = _fit_to_layer(geom, declared)
     srs_id = conn.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name=?", (target,)).fetchone()[0]

@@ -47,5 +47,6 @@ def make_gpkg(path: Path, *, extra_points: int = 0) -> Path:
     for layer, rows in (("projects_point", points), ("projects_line", lines), ("projects_polygon", polys)):
         gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
         gdf["target_year"] = gdf["target_year"].astype("int32")
-        gdf.to_file(path, layer=layer, engine="pyogrio")
+        # as layers/build.py writes them: lines and polygons promoted to multi-part
+        gdf.to_file(path, layer=layer, engine="pyogrio", promote_to_multi=layer != "projects_point")
     return path

@@ -125,11 +125,13 @@ def test_geometry_correction_same_layer(gpkg):
                            editor="李工", note="按实测河道")
     assert (ch.previous_layer, ch.layer) == ("projects_line", "projects_line")
     f = _feature(gpkg, "L001")
-    assert f.geometry.equals_exact(line, 1e-12)
+    assert f.geometry.geom_type == "MultiLineString"  # the layer is MULTILINESTRING, as the builder writes it
+    assert f.geometry.geoms[0].equals_exact(line, 1e-12)
     assert (f["precision"], f["precision_m"], f["geom_source"]) == ("exact", 30.0, "测绘数字化")
     gh = h.geometry_history(gpkg, "L001")
     assert gh["action"].tolist() == ["baseline", "edit"]
     assert gh["geometry"].iloc[0].equals(shapely.LineString([(115.6, 36.2), (115.9, 36.4), (116.3, 36.7)]))
+    assert gh["geometry"].iloc[1].equals(line)  # history keeps the geometry as given
     assert gh["precision"].iloc[0] == "schematic"
     _rtree_ok(gpkg, "projects_line")
     _counts_right(gpkg)
@@ -148,7 +150,7 @@ def test_geometry_correction_moves_feature_between_layers(gpkg):
     polys = pyogrio.read_dataframe(gpkg, layer="projects_polygon")
     assert "P003" not in set(pts["id"]) and len(pts) == 2
     moved = polys[polys["id"] == "P003"].iloc[0]
-    assert moved.geometry.equals(park)
+    assert moved.geometry.equals(park) and moved.geometry.geom_type == "MultiPolygon"
     assert (moved["name"], moved["category"], moved["status"], moved["plan_section"]) == \
         ("湿地公园", "wetland_park", "preliminary", "二(二)1")
     assert pyogrio.read_info(gpkg, layer="projects_polygon")["features"] == 2
@@ -183,14 +185,18 @@ def test_restore_is_a_new_row_and_restores(gpkg):
 
 def test_multipart_geometry_in_single_part_layer_is_refused(gpkg):
     before = gpkg.read_bytes()
-    parts = shapely.MultiLineString([[(115.6, 36.2), (115.7, 36.3)], [(115.9, 36.4), (116.0, 36.5)]])
+    two = shapely.MultiPoint([(115.98, 36.45), (115.99, 36.46)])
     with pytest.raises(h.HistoryError, match="disconnected parts"):
-        h.record_geometry(gpkg, "L001", parts, precision="exact", geom_source="x", editor="e")
+        h.record_geometry(gpkg, "P001", two, precision="exact", geom_source="x", editor="e")
     assert gpkg.read_bytes() == before
-    # touching parts are merged into one line
-    joined = shapely.MultiLineString([[(115.6, 36.2), (115.7, 36.3)], [(115.7, 36.3), (116.0, 36.5)]])
-    h.record_geometry(gpkg, "L001", joined, precision="exact", geom_source="x", editor="e")
-    assert _feature(gpkg, "L001").geometry.geom_type == "LineString"
+    # a one-part multi-geometry is fine
+    h.record_geometry(gpkg, "P001", shapely.MultiPoint([(115.981, 36.451)]), precision="exact", geom_source="x",
+                      editor="e")
+    assert _feature(gpkg, "P001").geometry.equals(shapely.Point(115.981, 36.451))
+    # multi-part lines go into the MULTILINESTRING layer as they are
+    parts = shapely.MultiLineString([[(115.6, 36.2), (115.7, 36.3)], [(115.9, 36.4), (116.0, 36.5)]])
+    h.record_geometry(gpkg, "L001", parts, precision="exact", geom_source="x", editor="e")
+    assert _feature(gpkg, "L001").geometry.equals(parts)
 
 
 def test_move_to_a_layer_the_build_did_not_create(tmp_path):
@@ -204,7 +210,7 @@ def test_move_to_a_layer_the_build_did_not_create(tmp_path):
     ch = h.record_geometry(lean, "P003", park, precision="exact", geom_source="红线", editor="e")
     assert ch.layer == "projects_polygon"
     info = pyogrio.read_info(lean, layer="projects_polygon")
-    assert info["features"] == 1 and info["geometry_type"] == "Polygon" and info["crs"] == "EPSG:4326"
+    assert info["features"] == 1 and info["geometry_type"] == "MultiPolygon" and info["crs"] == "EPSG:4326"
     # the new layer has working R-tree triggers
     h.record_geometry(lean, "P001", shapely.box(115.97, 36.44, 115.99, 36.46), precision="exact",
                       geom_source="红线", editor="e")
@@ -251,3 +257,75 @@ def test_carry_over_without_old_file_creates_empty_tables(tmp_path):
     assert report["status_rows"] == 0
     assert len(pyogrio.read_dataframe(new, layer="status_history")) == 0
     assert sw.stored_counts(new)["geometry_history"] == (0, 0)
+
+
+# ------------------------------------------------------------------------------ the CLI and the real builder
+
+def _cli(*args, env_gpkg=None):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    env = dict(os.environ)
+    env.pop("PROJECTMAP_GPKG", None)
+    if env_gpkg:
+        env["PROJECTMAP_GPKG"] = str(env_gpkg)
+    return subprocess.run([sys.executable, "-m", "layers", *map(str, args)], cwd=Path(__file__).parent.parent,
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_cli_status(gpkg):
+    r = _cli("status", "P001", "preliminary", "--date", "2024-03-01", "--note", "立项批复", "--editor", "王工",
+             "--source", "市发改委", "--gpkg", gpkg)
+    assert r.returncode == 0, r.stderr
+    assert "proposed → preliminary" in r.stdout
+    assert _feature(gpkg, "P001")["status"] == "preliminary"
+    # $PROJECTMAP_GPKG names the file when --gpkg is absent
+    r = _cli("status", "P002", "completed", "--date", "2024-04-01", "--note", "竣工", "--editor", "王工",
+             env_gpkg=gpkg)
+    assert r.returncode == 0, r.stderr
+    assert h.status_history(gpkg)["project_id"].tolist() == ["P001", "P002"]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["NOPE", "completed", "--date", "2024-01-01"], "Unknown project id 'NOPE'"),
+    (["P001", "done", "--date", "2024-01-01"], "Unknown status 'done'"),
+    (["P001", "completed", "--date", (dt.date.today() + dt.timedelta(days=1)).isoformat()], "in the future"),
+    (["P001", "completed", "--date", "2024-13-01"], "not YYYY-MM-DD"),
+])
+def test_cli_status_errors_exit_2_and_change_nothing(gpkg, args, needle):
+    before = gpkg.read_bytes()
+    r = _cli("status", *args, "--note", "n", "--editor", "e", "--gpkg", gpkg)
+    assert r.returncode == 2
+    assert needle in r.stderr and "Traceback" not in r.stderr
+    assert gpkg.read_bytes() == before
+
+
+def test_rebuild_keeps_edits(tmp_path):
+    out = tmp_path / "lc.gpkg"
+    r = _cli("build", "--out", out)
+    assert r.returncode == 0, r.stderr
+    built = read_projects(out).set_index("id")
+    line_id = built.index[built.geometry.geom_type == "MultiLineString"][0]
+    point_id = built.index[built.geometry.geom_type == "Point"][0]
+    new_status = "completed" if built.loc[point_id, "status"] != "completed" else "suspended"
+    r = _cli("status", point_id, new_status, "--date", "2025-01-10", "--note", "通车", "--editor", "王工",
+             "--gpkg", out)
+    assert r.returncode == 0, r.stderr
+    course = shapely.LineString([(115.70, 36.30), (115.85, 36.42), (116.00, 36.55)])
+    h.record_geometry(out, line_id, course, precision="exact", precision_m=20, geom_source="测绘数字化",
+                      editor="李工", note="实测线位")
+    r = _cli("build", "--out", out)  # rebuild from the registry
+    assert r.returncode == 0, r.stderr
+    rebuilt = read_projects(out).set_index("id")
+    assert len(rebuilt) == len(built)
+    assert rebuilt.loc[point_id, "status"] == new_status
+    assert rebuilt.loc[line_id].geometry.equals(shapely.MultiLineString([course]))
+    assert (rebuilt.loc[line_id, "precision"], rebuilt.loc[line_id, "geom_source"]) == ("exact", "测绘数字化")
+    assert len(h.status_history(out)) == 1 and len(h.geometry_history(out, line_id)) == 2
+    # untouched projects are exactly as built
+    others = built.drop(index=[point_id, line_id])
+    assert (rebuilt.loc[others.index, "status"] == others["status"]).all()
+    for table, (stored, actual) in sw.stored_counts(out).items():
+        assert stored == actual, table
+    assert sw.integrity_check(out) == "ok"
