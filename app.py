@@ -14,11 +14,11 @@ from mapview import ui
 t0 = time.perf_counter()
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 KNOWN = {  # file stem → (title, icon, url path)
-    "0_地图": ("地图", "🗺️", "map"),
-    "1_表格": ("项目表", "📋", "table"),
-    "2_统计": ("统计", "📊", "stats"),
-    "3_导出": ("导出", "⬇️", "export"),
-    "4_关于数据": ("关于数据", "ℹ️", "about"),
+    "0_地图": ("地图", ":material/map:", "map"),
+    "1_表格": ("项目表", ":material/table_rows:", "table"),
+    "2_统计": ("统计", ":material/bar_chart:", "stats"),
+    "3_导出": ("导出", ":material/download:", "export"),
+    "4_关于数据": ("关于数据", ":material/info:", "about"),
 }
 
 

@@ -114,6 +114,25 @@ def style_key(row) -> tuple[str, str, str]:
     return (str(row.get("category")), str(row.get("status")), str(row.get("precision")))
 
 
+_DRAW_ORDER = {"polygon": 0, "line": 1, "point": 2}
+
+
+def _kind(geom) -> str:
+    t = geom.geom_type if geom is not None else ""
+    return "polygon" if "Polygon" in t else "line" if "LineString" in t else "point"
+
+
+def display_style(category: str, status: str, precision: str, kind: str) -> dict:
+    """`layers.styles.feature_style`, plus: an area known only as "the county" is drawn as an outline without fill
+    (it would tint and cover the whole county and catch every click inside it)."""
+    s = styles.feature_style(category, status, precision)
+    if kind == "polygon" and precision == "county":
+        s["fill"] = False
+        s["fillOpacity"] = 0.0
+        s["weight"] = min(s["weight"], 3)
+    return s
+
+
 def _geojson_geometry(geom) -> dict | None:
     if geom is None or geom.is_empty:
         return None
@@ -133,14 +152,18 @@ def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
     style_list: list[dict] = []
     feats = []
     records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-    for rec, geom in zip(records, geoms.values):
+    # Draw order: areas under lines under points, so that a large area never hides a point from the mouse.
+    order = sorted(range(len(records)), key=lambda i: (_DRAW_ORDER.get(_kind(geoms.values[i]), 3),
+                                                       records[i].get("precision") != "county"))
+    for i in order:
+        rec, geom = records[i], geoms.values[i]
         g = _geojson_geometry(geom)
         if g is None:
             continue
-        key = style_key(rec)
+        key = style_key(rec) + (_kind(geom),)
         if key not in style_index:
             style_index[key] = len(style_list)
-            style_list.append(styles.feature_style(*key))
+            style_list.append(display_style(*key))
         feats.append({
             "type": "Feature",
             "geometry": g,
@@ -214,6 +237,7 @@ class DataLayers(MacroElement):
   } else if (O.bounds) {
     map.fitBounds(O.bounds, {padding: [8, 8]});
   }
+  L.control.scale({imperial: false, maxWidth: 160}).addTo(map);
   var el = map.getContainer();
   el.setAttribute('data-pm-projects', String(drawn));
   el.setAttribute('data-pm-counties', String(C.data.features.length));
@@ -326,7 +350,7 @@ def build_map(counties: Payload, projects: Payload, legend: str, opts: MapOption
     """The folium map with local assets, optional tile layers, counties, labels, projects and legend."""
     canvas = projects.count > CANVAS_THRESHOLD
     m = folium.Map(location=[36.45, 115.95], zoom_start=9, tiles=None, prefer_canvas=canvas,
-                   control_scale=True, zoom_snap=0.25 if opts.present else 1)
+                   control_scale=False, zoom_snap=0.25, zoom_delta=0.5)
     assets.localize(m)
     for t in tiles or []:
         folium.TileLayer(tiles=t["url"], attr=t["attribution"], name=t["name"], subdomains=t.get("subdomains", "abc"),

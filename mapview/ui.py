@@ -202,6 +202,15 @@ def sidebar(c: Context) -> None:
             st.code("?" + "&".join(f"{k}={v}" for k, v in q.items()), language=None)
 
 
+BASE_CSS = """
+<style>
+.block-container, [data-testid="stMainBlockContainer"] { padding-top: 2.2rem !important; }
+section[data-testid="stSidebar"] [data-testid="stCheckbox"] { min-height: 0; }
+iframe[title="streamlit_folium.st_folium"] { height: max(520px, calc(100vh - 190px)) !important; }
+section[data-testid="stSidebar"] [data-testid="stVerticalBlock"] { gap: 0.45rem; }
+</style>
+"""
+
 PRESENT_CSS = """
 <style>
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
@@ -228,7 +237,7 @@ def setup() -> Context:
     """Run once per script run (by the router in app.py) before the page itself."""
     ss = st.session_state
     present = bool(ss.get("pm_present", st.query_params.get("mode") == "present"))
-    st.set_page_config(page_title="聊城项目地图", page_icon="🗺️", layout="wide",
+    st.set_page_config(page_title="聊城项目地图", page_icon=":material/map:", layout="wide",
                        initial_sidebar_state="collapsed" if present else "expanded")
     path = store.gpkg_path()
     if not path.exists():
@@ -247,8 +256,7 @@ def setup() -> Context:
                 filters=f, options=opts, present=present, basemap=ss.pm_basemap, token=token,
                 locate=ss.get("pm_locate"))
     sidebar(c)
-    if present:
-        st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+    st.markdown(PRESENT_CSS if present else BASE_CSS, unsafe_allow_html=True)
     _write_url(f)
     ss.pm_ctx = c
     return c

