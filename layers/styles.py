@@ -27,6 +27,7 @@ CATEGORY_COLORS = {
     "logistics": "#bf9000",
     "digital_infrastructure": "#45818e",
     "cooperation_zone": "#999999",
+    "pilot_zone": "#6d9eeb",
 }
 DEFAULT_COLOR = "#555555"
 

@@ -35,6 +35,7 @@ CATEGORIES = {
     "logistics": "物流",
     "digital_infrastructure": "数字基础设施",
     "cooperation_zone": "区域合作示范区",
+    "pilot_zone": "综合试验区",
 }
 
 PRECISIONS = {

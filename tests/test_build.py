@@ -11,11 +11,12 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from layers import store
+from layers import registry, store
 from layers.build import build
 from layers.registry import RegistryError
 
 ROOT = Path(__file__).resolve().parent.parent
+N_PROJECTS = len(registry.load(store.DEFAULT_REGISTRY))  # every row of the shipped registry
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_layers_fields_and_crs(built):
     projects = store.read_projects(out)
     assert projects.crs.to_epsg() == 4326
     assert set(store.PROJECT_FIELDS) <= set(projects.columns)
-    assert len(projects) == summary["projects"] == 49
+    assert len(projects) == summary["projects"] == N_PROJECTS
     assert projects["id"].is_unique
     assert projects["precision"].isin(["exact", "approximate", "schematic", "county"]).all()
     assert (projects["precision_m"] > 0).all() and projects["geom_source"].str.len().gt(0).all()
@@ -53,14 +54,14 @@ def test_qgis_styles_registered(built):
     assert contents["layer_styles"] == "attributes"
     assert 'attr="category"' in qml and "#1f78b4" not in qml and "31,120,180,255" in qml  # river colour as RGBA
     assert counts["counties"] == 8
-    assert sum(counts[t] for t in ("projects_point", "projects_line", "projects_polygon")) == 49
+    assert sum(counts[t] for t in ("projects_point", "projects_line", "projects_polygon")) == N_PROJECTS
 
 
 def test_report_command(built):
     out, _ = built
     r = subprocess.run([sys.executable, "-m", "layers", "report", "--gpkg", str(out)], cwd=ROOT,
                        capture_output=True, text=True, check=True)
-    assert "49 projects" in r.stdout and "county fallbacks" in r.stdout and "by precision" in r.stdout
+    assert f"{N_PROJECTS} projects" in r.stdout and "county fallbacks" in r.stdout and "by precision" in r.stdout
 
 
 def _digest(p):
@@ -95,10 +96,10 @@ def test_killed_build_never_leaves_a_broken_target(built, tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         # Either the old file or a complete new one — never a partial one.
-        assert len(store.read_projects(target)) == 49
+        assert len(store.read_projects(target)) == N_PROJECTS
         with sqlite3.connect(target) as c:
             assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     # a later build cleans up and succeeds
     build(out=target)
-    assert len(store.read_projects(target)) == 49
+    assert len(store.read_projects(target)) == N_PROJECTS
     assert before  # (the file may legitimately have been replaced by a complete build)

@@ -101,7 +101,7 @@ def test_shipped_registry_covers_the_plan():
                      "内陆港", "冠州国际陆港", "鲁西化工", "信发集团", "祥光铜业", "聊城机场", "东阿至阳谷", "德上高速临清连接线",
                      "济南至临清", "济南至东阿", "德郓高速", "临清至莘县", "高唐至台前", "东阿至聊城", "中环高架路", "大外环",
                      "G309", "G105", "S248", "标识解析二级节点", "位山灌区", "彭楼灌区", "仲子庙灌区", "刘桥西灌区",
-                     "鲁豫毗邻", "积水潭医院", "大学科技园"]:
+                     "鲁豫毗邻", "积水潭医院", "大学科技园", "冷链物流基地", "现代设施农业产业研究院", "跨境电子商务综合试验区"]:
         assert expected in names, expected
     plan = (DEFAULT_REGISTRY.parent / "liaocheng-2023-2025-implementation-plan.txt").read_text(encoding="utf-8")
     for p in projects:
