@@ -14,6 +14,9 @@ def main(argv=None) -> int:
     b = sub.add_parser("build", help="registry → geocoded GeoPackage (atomic; keeps recorded edits)")
     b.add_argument("--registry", help="registry CSV (default data/projects.csv)")
     b.add_argument("--out", help="GeoPackage to write (default $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
+    b.add_argument("--online", action="store_true",
+                   help="also ask the online geocoders configured in the environment (TIANDITU_TOKEN, AMAP_KEY, "
+                        "PROJECTMAP_NOMINATIM=1) to improve county fallbacks")
 
     e = sub.add_parser("export", help="export (filtered) projects as GeoJSON (RFC 7946), GeoPackage or CSV")
     e.add_argument("--format", required=True, choices=["geojson", "gpkg", "csv"])
@@ -38,6 +41,12 @@ def main(argv=None) -> int:
         from layers import report
         from layers.store import gpkg_path
         try:
+            if args.online:
+                from geo.online import from_env
+                kwargs["online"] = from_env()
+                if kwargs["online"] is None:
+                    print("--online: no online geocoder configured (TIANDITU_TOKEN, AMAP_KEY, "
+                          "PROJECTMAP_NOMINATIM=1); building offline", file=sys.stderr)
             summary = build(out=args.out, **kwargs)
         except (RegistryError, BuildError) as err:
             print(err, file=sys.stderr)
