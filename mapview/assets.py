@@ -23,6 +23,9 @@ VENDOR_DIR = STATIC_DIR / "vendor"
 PACKAGES = {
     "leaflet": ("1.9.4", ["leaflet.js", "leaflet.css", "images/layers.png", "images/layers-2x.png",
                           "images/marker-icon.png", "images/marker-icon-2x.png", "images/marker-shadow.png"]),
+    # the edit page's drawing tools (folium.plugins.Draw), MIT; its npm package ships no LICENSE file
+    "leaflet-draw": ("1.0.4", ["leaflet.draw.js", "leaflet.draw.css", "images/spritesheet.png",
+                               "images/spritesheet-2x.png", "images/spritesheet.svg"]),
 }
 
 JS = [("leaflet", "leaflet/leaflet.js")]
@@ -65,7 +68,7 @@ def fetch(dest: Path = VENDOR_DIR) -> None:
             with tarfile.open(tgz) as tf:
                 out = dest / pkg
                 out.mkdir(parents=True, exist_ok=True)
-                for f in files + ["../LICENSE"]:
+                for f in files + (["../LICENSE"] if "package/LICENSE" in tf.getnames() else []):
                     member = tf.getmember(f"package/{Path('dist', f).as_posix()}" if not f.startswith("..")
                                           else "package/LICENSE")
                     target = (out / Path(f).name) if f.startswith("..") else out / f
