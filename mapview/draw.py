@@ -217,7 +217,11 @@ class DataLayers(MacroElement):
   });
   var drawn = 0, target = null;
   var projects = L.geoJSON(P.data, {
-    style: function (f) { var s = Object.assign({}, P.styles[f.properties.k]); s.className = 'pm-feature'; return s; },
+    style: function (f) {
+      var s = Object.assign({}, P.styles[f.properties.k]);
+      s.className = f.geometry.type === 'Point' ? 'pm-feature pm-point' : 'pm-feature';
+      return s;
+    },
     pointToLayer: function (f, ll) {
       var s = Object.assign({}, P.styles[f.properties.k]);
       s.radius = O.pointRadius; s.className = 'pm-feature pm-point';

@@ -1,0 +1,132 @@
+"""End-to-end: `streamlit run app.py` driven by Debian's chromium with every non-localhost request aborted."""
+import json
+import re
+
+import pytest
+
+from benchmarks.synthetic import HOSTILE_NAMES, write_gpkg
+from layers import store
+from tests.e2e.browser import CHROMIUM, map_frame, offline_browser, streamlit_server, wait_map_drawn
+
+pytest.importorskip("playwright")
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+N = 30
+
+
+@pytest.fixture(scope="module")
+def gpkg(tmp_path_factory):
+    return write_gpkg(tmp_path_factory.mktemp("e2e") / "projects.gpkg", n=N)
+
+
+@pytest.fixture(scope="module")
+def server(gpkg):
+    with streamlit_server(gpkg) as (base, _proc):
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser_context():
+    import os
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} missing: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as p, offline_browser(p, (1600, 1000)) as ctx:
+        yield ctx
+
+
+@pytest.fixture
+def page(browser_context):
+    pg = browser_context.new_page()
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    pg.close()
+
+
+def test_map_draws_counties_and_every_project_without_internet(server, page, browser_context):
+    page.goto(server + "/")
+    projects, counties, renderer = wait_map_drawn(page)
+    assert (projects, counties, renderer) == (N, 8, "svg")
+    frame = map_frame(page)
+    expect(frame.locator("path.pm-feature")).to_have_count(N)
+    expect(frame.locator(".leaflet-pmCounties-pane path")).to_have_count(8)
+    expect(frame.locator(".pm-county-label")).to_have_count(8)
+    expect(frame.locator(".pm-county-label", has_text="冠县")).to_be_visible()
+    expect(frame.locator(".pm-legend")).to_contain_text(f"共 {N} 个项目")
+    cdn = [u for u in browser_context.guard.blocked if re.search(r"cdn|unpkg|jquery|bootstrap|fontawesome", u)]
+    assert cdn == []
+
+
+def test_a_filter_changes_the_features_shown(server, page, gpkg):
+    projects = store.read_projects(gpkg)
+    completed = int((projects["status"] == "completed").sum())
+    page.goto(server + "/?status=completed")
+    assert wait_map_drawn(page)[0] == completed
+    expect(map_frame(page).locator("path.pm-feature")).to_have_count(completed)
+    # The legend-filter in the sidebar: tick 在建 as well.
+    page.get_by_role("checkbox", name=re.compile("^在建")).check(force=True)
+    both = completed + int((projects["status"] == "under_construction").sum())
+    expect(map_frame(page).locator("path.pm-feature")).to_have_count(both, timeout=20000)
+    expect(page).to_have_url(re.compile(r"status=under_construction(%2C|,)completed"))
+
+
+def test_clicking_a_project_opens_its_popup(server, page):
+    page.goto(server + "/")
+    wait_map_drawn(page)
+    frame = map_frame(page)
+    frame.locator("path.pm-point").nth(6).click(force=True)
+    popup = frame.locator(".leaflet-popup-content")
+    expect(popup).to_be_visible()
+    for label in ("类别", "状态", "牵头单位", "规划原文", "位置精度"):
+        expect(popup).to_contain_text(label)
+
+
+@pytest.mark.parametrize("idx", [0, 1, 2, 3, 4])
+def test_malicious_names_are_shown_as_text_and_never_run(server, page, idx):
+    page.goto(server + f"/?locate=P{idx:05d}")
+    wait_map_drawn(page)
+    frame = map_frame(page)
+    title = frame.locator(".leaflet-popup-content h4")
+    expect(title).to_have_text(HOSTILE_NAMES[idx])
+    content = frame.locator(".leaflet-popup-content")
+    assert content.locator("script, img, b").count() == 0
+    assert content.locator("[onmouseover]").count() == 0
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+    assert frame.locator("body").evaluate("() => window.x === undefined")
+
+
+def test_export_downloads_valid_geojson_of_exactly_the_filter(server, page, gpkg):
+    page.goto(server + "/export?status=under_construction")
+    button = page.get_by_role("button", name=re.compile("GeoJSON"))
+    expect(button).to_be_visible(timeout=20000)
+    with page.expect_download() as dl:
+        button.click()
+    download = dl.value
+    assert re.fullmatch(r"聊城项目_\d{4}-\d{2}-\d{2}_status-under_construction\.geojson", download.suggested_filename)
+    data = json.loads(open(download.path(), encoding="utf-8").read())
+    assert data["type"] == "FeatureCollection" and "crs" not in data
+    projects = store.read_projects(gpkg)
+    assert {f["properties"]["id"] for f in data["features"]} == \
+        set(projects.loc[projects["status"] == "under_construction", "id"])
+    for f in data["features"]:
+        coords = json.dumps(f["geometry"]["coordinates"])
+        nums = [float(x) for x in re.findall(r"-?\d+\.?\d*", coords)]
+        assert all(35 < v < 117 for v in nums)
+
+
+def test_presentation_mode_fills_a_projector_screen(server, browser_context):
+    page = browser_context.new_page()
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    try:
+        page.goto(server + "/?mode=present")
+        wait_map_drawn(page)
+        expect(page.get_by_role("button", name="退出演示")).to_be_visible()
+        assert not page.locator('section[data-testid="stSidebar"]').is_visible()
+        box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+        assert box["width"] > 1800 and box["height"] > 900
+        label_size = map_frame(page).locator(".pm-county-label span").first.evaluate(
+            "e => parseFloat(getComputedStyle(e).fontSize)")
+        assert label_size >= 20
+    finally:
+        page.close()
