@@ -1,0 +1,131 @@
+"""The edit page: login required, presentation view never edits, a status change recorded through the UI.
+
+AppTest drives the real app (router + page); one browser test checks the same in chromium, offline.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from layers import editors, history
+from tests.edit_fixtures import make_gpkg
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGE = "pages/9_编辑.py"
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    gpkg = make_gpkg(tmp_path / "edit.gpkg")
+    accounts = tmp_path / "editors.toml"
+    editors.add_editor("wang", PASSWORD, name="王工", path=accounts, rounds=4)
+    monkeypatch.setenv("PROJECTMAP_GPKG", str(gpkg))
+    monkeypatch.setenv("PROJECTMAP_EDITORS", str(accounts))
+    monkeypatch.delenv("TIANDITU_TOKEN", raising=False)
+    return gpkg
+
+
+def _open(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()  # the router (app.py) first, then the page, as a browser would
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _edit_widgets(at) -> list[str]:
+    keys = [w.key for kind in ("selectbox", "text_area", "file_uploader", "date_input", "radio")
+            for w in getattr(at, kind) if w.key and str(w.key).startswith("ed_")]
+    return [k for k in keys if k not in ("ed_login_user", "ed_login_password")]
+
+
+def _login(at, user="wang", password=PASSWORD) -> AppTest:
+    at.text_input(key="ed_login_user").input(user)
+    at.text_input(key="ed_login_password").input(password)
+    at.button[[b.label for b in at.button].index("登录")].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_edit_page_needs_login(env):
+    at = _open()
+    assert [t.label for t in at.text_input if t.key and t.key.startswith("ed_login")] == ["用户名", "密码"]
+    assert _edit_widgets(at) == []
+    assert not any(f.proto.form_id == "ed_status_form" for f in at.button)
+
+
+def test_wrong_password_shows_error_and_no_edit_widgets(env):
+    at = _login(_open(), password="wrong password")
+    assert any("密码错误" in e.value for e in at.error)
+    assert _edit_widgets(at) == []
+    at = _login(_open(), user="nobody")
+    assert _edit_widgets(at) == []
+
+
+def test_login_then_record_a_status_change(env):
+    at = _login(_open())
+    assert "ed_project" in _edit_widgets(at)
+    assert any("已登录：王工 (wang)" in c.value for c in at.caption)
+    at.selectbox(key="ed_project").set_value("P001").run()
+    at.selectbox(key="ed_new_status").set_value("preliminary")
+    at.text_area(key="ed_note").input("立项批复")
+    at.text_input(key="ed_source").input("市发改委通知")
+    at.button[[b.label for b in at.button].index("保存状态变更")].click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("已记录" in s.value for s in at.success)
+    hist = history.status_history(env, "P001")
+    assert hist[["old_status", "new_status", "note", "source", "editor"]].values.tolist() == [
+        ["proposed", "preliminary", "立项批复", "市发改委通知", "王工 (wang)"]]
+
+
+def test_status_form_errors_are_shown_and_nothing_is_written(env):
+    at = _login(_open())
+    at.selectbox(key="ed_project").set_value("P001").run()
+    at.selectbox(key="ed_new_status").set_value("completed")
+    at.button[[b.label for b in at.button].index("保存状态变更")].click().run()  # no note
+    assert any("Note is required" in e.value for e in at.error)
+    assert len(history.status_history(env)) == 0
+
+
+def test_logout(env):
+    at = _login(_open())
+    at.button[[b.label for b in at.button].index("退出登录")].click().run()
+    assert _edit_widgets(at) == []
+    assert any(t.key == "ed_login_user" for t in at.text_input)
+
+
+def test_presentation_view_never_edits(env):
+    at = _open({"mode": "present"})
+    assert any("演示模式下不能编辑" in i.value for i in at.info)
+    assert not any(t.key == "ed_login_user" for t in at.text_input)
+    assert _edit_widgets(at) == []
+
+
+def test_logged_in_editor_in_presentation_mode_cannot_edit(env):
+    at = _login(_open())
+    assert "ed_project" in _edit_widgets(at)
+    at.session_state["pm_present"] = True
+    at.run()
+    assert any("演示模式下不能编辑" in i.value for i in at.info)
+    assert _edit_widgets(at) == []
+
+
+def test_restore_from_history_tab(env):
+    import shapely
+    history.record_geometry(env, "P001", shapely.Point(115.981, 36.452), precision="exact", geom_source="GPS",
+                            editor="王工 (wang)")
+    at = _login(_open())
+    at.selectbox(key="ed_project").set_value("P001").run()
+    assert at.selectbox(key="ed_restore_pick").options  # the baseline row can be restored
+    at.button(key="ed_restore_btn").click().run()
+    assert not at.exception, at.exception
+    gh = history.geometry_history(env, "P001")
+    assert gh["action"].tolist() == ["baseline", "edit", "restore"]
+    assert gh["editor"].iloc[-1] == "王工 (wang)"
