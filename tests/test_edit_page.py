@@ -129,3 +129,20 @@ def test_restore_from_history_tab(env):
     gh = history.geometry_history(env, "P001")
     assert gh["action"].tolist() == ["baseline", "edit", "restore"]
     assert gh["editor"].iloc[-1] == "王工 (wang)"
+
+
+def test_changes_page_as_of_and_changed_since(env):
+    import datetime as dt
+    history.record_status(env, "P001", "preliminary", "2024-03-01", note="立项", editor="王工")
+    history.record_status(env, "L002", "under_construction", "2024-06-01", note="开工", editor="王工")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/8_变更.py").run()
+    assert not at.exception, at.exception
+    at.date_input(key="ch_since").set_value(dt.date(2024, 4, 1)).run()
+    assert any("1 个在 2024-04-01 之后有变更" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    assert table["编号"].tolist() == ["L002"] and table["新状态"].tolist() == ["在建"]
+    at.date_input(key="ch_since").set_value(dt.date(2024, 1, 1)).run()
+    assert set(at.dataframe[0].value["编号"]) == {"P001", "L002"}
+    assert any("6 个项目中，2 个" in c.value for c in at.caption)
