@@ -146,3 +146,60 @@ def test_changes_page_as_of_and_changed_since(env):
     at.date_input(key="ch_since").set_value(dt.date(2024, 1, 1)).run()
     assert set(at.dataframe[0].value["编号"]) == {"P001", "L002"}
     assert any("6 个项目中，2 个" in c.value for c in at.caption)
+
+
+# ------------------------------------------------------------------------------------------- real browser
+
+def test_browser_edit_page_login_and_offline_draw_tools(tmp_path):
+    """chromium, network cut: /edit shows a login and no edit widgets; wrong password stays out; after login the
+    status form and the (locally served) drawing tools appear; ?mode=present never offers editing."""
+    import os
+    import re
+    pytest.importorskip("playwright")
+    from playwright.sync_api import expect, sync_playwright
+    from tests.e2e.browser import CHROMIUM, map_frame, offline_browser, streamlit_server
+
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} missing: apt-get install chromium"
+    gpkg = make_gpkg(tmp_path / "edit.gpkg")
+    accounts = tmp_path / "editors.toml"
+    editors.add_editor("wang", PASSWORD, name="王工", path=accounts, rounds=4)
+    with streamlit_server(gpkg, env={"PROJECTMAP_EDITORS": str(accounts)}) as (base, _), \
+            sync_playwright() as p, offline_browser(p, (1400, 1000)) as ctx:
+        page = ctx.new_page()
+        # open the app and follow the sidebar link (a deep link to /edit works too, but Streamlit then shows a
+        # spurious "Page not found" modal over the right page: streamlit/streamlit#9992)
+        page.goto(base + "/")
+        nav = page.locator("[data-testid='stSidebarNav']")
+        # wait for the router's navigation (until app.py has run once, Streamlit lists pages/ by file name)
+        expect(nav.get_by_role("link", name="变更与回溯")).to_be_visible(timeout=30000)
+        nav.get_by_role("link", name="编辑", exact=True).click()
+        expect(page).to_have_url(re.compile(r"/edit$"), timeout=30000)
+        main = page.locator("section.stMain, [data-testid='stMain']").first
+        expect(main.get_by_label("用户名")).to_be_visible(timeout=30000)
+        expect(main.get_by_label("密码")).to_be_visible()
+        expect(main.get_by_role("button", name="保存状态变更")).to_have_count(0)
+        expect(main.get_by_role("tab")).to_have_count(0)
+        expect(main.locator("[data-testid='stFileUploader']")).to_have_count(0)
+        expect(main.locator("[data-testid='stSelectbox']")).to_have_count(0)
+
+        main.get_by_label("用户名").fill("wang")
+        main.get_by_label("密码").fill("not the password")
+        main.get_by_role("button", name="登录").click()
+        expect(main.get_by_text("用户名或密码错误")).to_be_visible(timeout=20000)
+        expect(main.get_by_role("button", name="保存状态变更")).to_have_count(0)
+
+        main.get_by_label("密码").fill(PASSWORD)
+        main.get_by_role("button", name="登录").click()
+        expect(main.get_by_role("button", name="保存状态变更")).to_be_visible(timeout=20000)
+        expect(main.get_by_text("已登录：王工 (wang)")).to_be_visible()
+
+        main.get_by_role("tab", name="修正几何").click()
+        main.get_by_text("在地图上绘制").click()
+        frame = map_frame(page)
+        expect(frame.locator(".leaflet-draw-toolbar").first).to_be_visible(timeout=30000)
+        assert [u for u in ctx.guard.blocked if re.search(r"cdn|unpkg|cloudflare", u)] == []
+
+        page.goto(base + "/edit?mode=present")
+        expect(page.get_by_text("演示模式下不能编辑")).to_be_visible(timeout=30000)
+        expect(page.get_by_label("用户名")).to_have_count(0)
+        expect(page.get_by_role("button", name="保存状态变更")).to_have_count(0)
