@@ -79,12 +79,12 @@ def allowed_kinds_for(category: str | None) -> set[str]:
     return set(CATEGORY_KINDS.get(category or "", {"Point", "LineString", "Polygon"}))
 
 
-def _kinds_zh(kinds) -> str:
+def kinds_zh(kinds) -> str:
     order = ["Point", "LineString", "Polygon"]
     return "、".join(KIND_ZH[k] for k in order if k in kinds)
 
 
-def _kinds_en(kinds) -> str:
+def kinds_en(kinds) -> str:
     names = {"Point": "point", "LineString": "line", "Polygon": "polygon"}
     return " or ".join(names[k] for k in ["Point", "LineString", "Polygon"] if k in kinds)
 
@@ -172,7 +172,7 @@ def _explode(geoms) -> list:
     return parts
 
 
-def _kind(g) -> str:
+def kind_of(g) -> str:
     return g.geom_type.removeprefix("Multi").replace("LinearRing", "LineString")
 
 
@@ -254,10 +254,10 @@ def read_upload(data: bytes, filename: str, *, epsg: int | str | None = None, am
     parts = _explode(geoms)
     if not parts:
         raise UploadError("文件中没有任何几何（要素为空或没有坐标）。", "The file contains no geometry (no features or empty ones).")
-    kinds = {_kind(g) for g in parts}
+    kinds = {kind_of(g) for g in parts}
     if len(kinds) > 1:
-        raise UploadError(f"文件同时包含{_kinds_zh(kinds)}，请只保留一种几何类型。",
-                          f"The file mixes {_kinds_en(kinds)} geometries; keep one kind only.")
+        raise UploadError(f"文件同时包含{kinds_zh(kinds)}，请只保留一种几何类型。",
+                          f"The file mixes {kinds_en(kinds)} geometries; keep one kind only.")
     kind = kinds.pop()
     notes: list[str] = []
 
@@ -356,7 +356,7 @@ def check_geometry(geom, *, allowed_kinds: set[str] | None = None) -> tuple[obje
     if geom is None or geom.is_empty:
         raise UploadError("几何为空。", "The geometry is empty.")
     geom = shapely.force_2d(geom)
-    kind = _kind(geom)
+    kind = kind_of(geom)
     if kind not in KIND_ZH:
         raise UploadError(f"不支持的几何类型 {geom.geom_type}。", f"Unsupported geometry type {geom.geom_type}.")
     _check_region(geom)
@@ -375,9 +375,9 @@ def check_geometry(geom, *, allowed_kinds: set[str] | None = None) -> tuple[obje
             raise UploadError(f"几何无效（{reason}），例如只有一个点的线。", f"Invalid geometry ({reason}), e.g. a line "
                               f"with a single distinct point.")
     if allowed_kinds is not None and kind not in allowed_kinds:
-        raise UploadError(f"该项目的类别只接受{_kinds_zh(allowed_kinds)}几何，上传的是{KIND_ZH[kind]}。",
-                          f"This project's category takes {_kinds_en(allowed_kinds)} geometry; this is a "
-                          f"{_kinds_en({kind})}.")
+        raise UploadError(f"该项目的类别只接受{kinds_zh(allowed_kinds)}几何，上传的是{KIND_ZH[kind]}。",
+                          f"This project's category takes {kinds_en(allowed_kinds)} geometry; this is a "
+                          f"{kinds_en({kind})}.")
     if kind == "Point" and geom.geom_type == "MultiPoint" and len(geom.geoms) > 1:
         raise UploadError(f"文件中有 {len(geom.geoms)} 个点，一个项目只能有一个点位。",
                           f"The file has {len(geom.geoms)} points; a project has one point location.")

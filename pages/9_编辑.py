@@ -202,7 +202,7 @@ def _save_form(geom, key: str) -> None:
 
 with tab_geom:
     kinds = upload.allowed_kinds_for(row["category"])
-    st.caption(f"该类别接受的几何：{upload._kinds_zh(kinds)}。上传文件不超过 {upload.MAX_BYTES // 2**20} MB；"
+    st.caption(f"该类别接受的几何：{upload.kinds_zh(kinds)}。上传文件不超过 {upload.MAX_BYTES // 2**20} MB；"
                "坐标须在聊城范围内。检查不通过时不会做任何更改。")
     how = st.radio("方式", ["上传文件", "在地图上绘制"], horizontal=True, key="ed_geom_how")
     if how == "上传文件":
@@ -238,7 +238,7 @@ with tab_geom:
             else:
                 for n in notes:
                     st.info(n)
-                st.success(f"已绘制{upload.KIND_ZH[upload._kind(g)]}，可以保存。")
+                st.success(f"已绘制{upload.KIND_ZH[upload.kind_of(g)]}，可以保存。")
                 _save_form(g, "draw")
 
 # ---------------------------------------------------------------------------------------- history/restore
