@@ -66,9 +66,9 @@ def writer_lock(gpkg: str | os.PathLike) -> filelock.FileLock:
     with _LOCKS_GUARD:
         lock = _LOCKS.get(key)
         if lock is None:
-            # thread_local=False: a Streamlit session thread may release what another acquired (never in practice,
-            # but re-entrancy must count across threads of the one server process, not per thread).
-            lock = filelock.FileLock(key, thread_local=False)
+            # thread_local=True: each thread (a Streamlit session) has its own file descriptor, so two sessions of
+            # one server exclude each other exactly as two processes do; re-entrancy counts per thread.
+            lock = filelock.FileLock(key, thread_local=True)
             _LOCKS[key] = lock
         return lock
 

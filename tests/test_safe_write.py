@@ -200,3 +200,44 @@ def test_lock_is_reentrant_for_the_builder(tmp_path):
     with sw.writer_lock(path):  # what the builder holds around carry_over + replace
         report = h.carry_over(path, new)
     assert report["status_applied"] == 1
+
+
+def test_threads_of_one_server_exclude_each_other(tmp_path):
+    """Streamlit sessions are threads of one process: the lock must hold between them too."""
+    import threading
+    path = make_gpkg(tmp_path / "g.gpkg")
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with sw.locked(path):
+            held.set()
+            release.wait(60)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        assert held.wait(30)
+        with pytest.raises(sw.WriteBusy):
+            h.record_status(path, "P001", "completed", "2024-01-01", note="n", editor="e", timeout=0.2)
+    finally:
+        release.set()
+        t.join(30)
+    errors = []
+
+    def writer(pid):
+        cycle = ["under_construction", "completed", "suspended", "proposed"]
+        try:
+            for i in range(40):
+                h.record_status(path, pid, cycle[i % 4], "2024-01-01", note=f"{pid} {i}", editor=pid)
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=(pid,)) for pid in ("P001", "P003", "L002")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert errors == []
+    assert len(h.status_history(path)) == 120
+    assert sw.stored_counts(path)["status_history"] == (120, 120)
+    assert sw.integrity_check(path) == "ok"
