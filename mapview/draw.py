@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
@@ -92,22 +94,39 @@ def _display(prop: str, row) -> str:
     return esc(v)
 
 
-def popup_html(row) -> str:
-    """Popup HTML for one project (a mapping of its fields). Every value escaped."""
+def popup_parts(row) -> list[str]:
+    """Escaped display texts: the name, then one per POPUP_FIELDS entry ('' when empty)."""
+    return [esc(row.get("name"))] + [_display(prop, row) for prop, _ in POPUP_FIELDS]
+
+
+EXCERPT_INDEX = [p for p, _ in POPUP_FIELDS].index("plan_excerpt")
+TOOLTIP_INDEX = [1 + [p for p, _ in POPUP_FIELDS].index(k) for k in ("category", "status", "county")]
+
+
+def popup_from_parts(parts: list[str]) -> str:
+    """The popup markup. The JavaScript in DataLayers builds exactly the same string from the same parts."""
     rows = []
-    for prop, lab in POPUP_FIELDS:
-        text = _display(prop, row)
+    for j, (_, lab) in enumerate(POPUP_FIELDS):
+        text = parts[j + 1]
         if not text:
             continue
-        cls = ' class="pm-excerpt"' if prop == "plan_excerpt" else ""
+        cls = ' class="pm-excerpt"' if j == EXCERPT_INDEX else ""
         rows.append(f"<tr><th>{lab}</th><td{cls}>{text}</td></tr>")
-    return (f'<div class="pm-popup"><h4>{esc(row.get("name"))}</h4>'
-            f'<table>{"".join(rows)}</table></div>')
+    return f'<div class="pm-popup"><h4>{parts[0]}</h4><table>{"".join(rows)}</table></div>'
+
+
+def tooltip_from_parts(parts: list[str]) -> str:
+    a, b, c = (parts[i] for i in TOOLTIP_INDEX)
+    return f"<b>{parts[0]}</b><br>{a} · {b} · {c}"
+
+
+def popup_html(row) -> str:
+    """Popup HTML for one project (a mapping of its fields). Every value escaped."""
+    return popup_from_parts(popup_parts(row))
 
 
 def tooltip_html(row) -> str:
-    return (f'<b>{esc(row.get("name"))}</b><br>{_display("category", row)} · {_display("status", row)}'
-            f' · {_display("county", row)}')
+    return tooltip_from_parts(popup_parts(row))
 
 
 def style_key(row) -> tuple[str, str, str]:
@@ -148,8 +167,11 @@ def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
     if gcj02 and len(gdf):
         from geo.crs import geom_wgs84_to_gcj02
         geoms = gpd.GeoSeries(geom_wgs84_to_gcj02(geoms.values), index=gdf.index, crs=gdf.crs)
+    if len(gdf):  # 6 decimals ≈ 0.1 m: more digits only cost bytes
+        geoms = gpd.GeoSeries(shapely.transform(geoms.values, lambda c: np.round(c, 6)), index=gdf.index)
     style_index: dict[tuple, int] = {}
     style_list: list[dict] = []
+    strings: dict[str, int] = {"": 0}
     feats = []
     records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
     # Draw order: areas under lines under points, so that a large area never hides a point from the mouse.
@@ -164,13 +186,13 @@ def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
         if key not in style_index:
             style_index[key] = len(style_list)
             style_list.append(display_style(*key))
-        feats.append({
-            "type": "Feature",
-            "geometry": g,
-            "properties": {"i": esc(rec.get("id")), "k": style_index[key],
-                           "p": popup_html(rec), "t": tooltip_html(rec)},
-        })
-    return {"styles": style_list, "data": {"type": "FeatureCollection", "features": feats}}
+        # Popup texts go into one table of distinct escaped strings (agencies, categories… repeat a lot).
+        v = [strings.setdefault(part, len(strings)) for part in popup_parts(rec)]
+        feats.append({"type": "Feature", "geometry": g,
+                      "properties": {"i": esc(rec.get("id")), "k": style_index[key], "v": v}})
+    return {"styles": style_list, "strings": list(strings),
+            "labels": [lab for _, lab in POPUP_FIELDS], "excerpt": EXCERPT_INDEX, "tooltip": TOOLTIP_INDEX,
+            "data": {"type": "FeatureCollection", "features": feats}}
 
 
 def county_data(counties: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
@@ -215,6 +237,18 @@ class DataLayers(MacroElement):
       icon: L.divIcon({className: 'pm-county-label', html: '<span>' + l.n + '</span>', iconSize: null})
     }).addTo(map);
   });
+  var S = P.strings, LAB = P.labels;
+  function popup(v) {  // same markup as draw.popup_from_parts; every S entry is already HTML-escaped
+    var h = '<div class="pm-popup"><h4>' + S[v[0]] + '</h4><table>';
+    for (var j = 0; j < LAB.length; j++) {
+      var t = S[v[j + 1]];
+      if (t) { h += '<tr><th>' + LAB[j] + '</th><td' + (j === P.excerpt ? ' class="pm-excerpt"' : '') + '>' + t + '</td></tr>'; }
+    }
+    return h + '</table></div>';
+  }
+  function tooltip(v) {
+    return '<b>' + S[v[0]] + '</b><br>' + S[v[P.tooltip[0]]] + ' · ' + S[v[P.tooltip[1]]] + ' · ' + S[v[P.tooltip[2]]];
+  }
   var drawn = 0, target = null;
   var projects = L.geoJSON(P.data, {
     style: function (f) {
@@ -229,8 +263,8 @@ class DataLayers(MacroElement):
     },
     onEachFeature: function (f, layer) {
       drawn += 1;
-      layer.bindPopup(function () { return f.properties.p; }, {maxWidth: O.popupWidth, className: 'pm-popup-wrap'});
-      layer.bindTooltip(function () { return f.properties.t; }, {sticky: true, className: 'pm-tooltip'});
+      layer.bindPopup(function () { return popup(f.properties.v); }, {maxWidth: O.popupWidth, className: 'pm-popup-wrap'});
+      layer.bindTooltip(function () { return tooltip(f.properties.v); }, {sticky: true, className: 'pm-tooltip'});
       if (O.locate !== null && f.properties.i === O.locate) { target = layer; }
     }
   }).addTo(map);

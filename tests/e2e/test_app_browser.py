@@ -70,15 +70,20 @@ def test_a_filter_changes_the_features_shown(server, page, gpkg):
     expect(page).to_have_url(re.compile(r"status=under_construction(%2C|,)completed"))
 
 
-def test_clicking_a_project_opens_its_popup(server, page):
+def test_clicking_a_project_opens_its_popup(server, page, gpkg):
     page.goto(server + "/")
     wait_map_drawn(page)
     frame = map_frame(page)
     frame.locator("path.pm-point").nth(6).click(force=True)
     popup = frame.locator(".leaflet-popup-content")
     expect(popup).to_be_visible()
-    for label in ("类别", "状态", "牵头单位", "规划原文", "位置精度"):
-        expect(popup).to_contain_text(label)
+    name = popup.locator("h4").inner_text()
+    row = store.read_projects(gpkg).set_index("name").loc[name]
+    fields = dict(zip(popup.locator("th").all_inner_texts(), popup.locator("td").all_inner_texts()))
+    assert fields["牵头单位"] == row["lead_agency"] and fields["规划原文"] == row["plan_excerpt"]
+    assert fields["编号"] == row["id"] and fields["规划条目"] == row["plan_section"]
+    for label in ("类别", "状态", "县(市、区)", "配合单位", "目标年份", "位置来源", "位置精度"):
+        assert fields[label]
 
 
 @pytest.mark.parametrize("idx", [0, 1, 2, 3, 4])

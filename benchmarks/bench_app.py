@@ -1,0 +1,234 @@
+"""Benchmark of the map app (not a test): `python -m benchmarks.bench_app [--sizes shipped,10000,50000]`.
+
+For each data set (the shipped GeoPackage, synthetic 10k and 50k projects) and three Streamlit scripts run with
+`streamlit run` and opened in headless Debian chromium (network cut):
+  floor   — a one-line Streamlit page (plus a checkbox to trigger a rerun): what no Streamlit app can beat;
+  folium  — plain `folium.GeoJson` of the same features through st_folium, rebuilt on every run (local Leaflet);
+  app     — this app (app.py).
+Measured: page open → features drawn (s), script rerun time on a filter change (s, from the script's own log),
+reruns caused by panning and zooming, peak server RSS (MB), browser JS heap after drawing (MB, CDP
+Performance.getMetrics). Reported beside the baselines as differences / ratios. Results: benchmarks/results/.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.synthetic import write_gpkg  # noqa: E402
+from layers import store  # noqa: E402
+from tests.e2e.browser import map_frame, offline_browser, streamlit_server  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+TIMEOUT_MS = 240_000
+
+FLOOR = """\
+import json, os, time; t0 = time.perf_counter(); import streamlit as st
+st.checkbox("ok")
+open(os.environ["PROJECTMAP_RUNLOG"], "a").write(json.dumps({"seconds": time.perf_counter() - t0}) + "\\n")
+"""
+
+FOLIUM = """\
+import json, os, sys, time; t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+import folium, streamlit as st
+from streamlit_folium import st_folium
+from layers import store
+from mapview import assets
+gdf = store.read_projects(store.gpkg_path())
+if st.checkbox("hide proposed"):
+    gdf = gdf[gdf["status"] != "proposed"]
+m = folium.Map(location=[36.45, 115.95], zoom_start=9, tiles=None)
+assets.localize(m)
+folium.GeoJson(gdf.to_json()).add_to(m)
+st_folium(m, height=680, use_container_width=True, returned_objects=[])
+st.write(len(gdf))
+open(os.environ["PROJECTMAP_RUNLOG"], "a").write(json.dumps({{"seconds": time.perf_counter() - t0}}) + "\\n")
+"""
+
+
+class PeakRSS:
+    def __init__(self, pid: int):
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                rss = sum(p.memory_info().rss for p in [self.proc] + self.proc.children(recursive=True))
+                self.peak = max(self.peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+
+
+def js_heap_mb(page) -> float:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return metrics.get("JSHeapUsedSize", 0) / 1e6
+
+
+def runlog(path: Path) -> list[float]:
+    if not path.exists():
+        return []
+    return [json.loads(line)["seconds"] for line in path.read_text().splitlines() if line.strip()]
+
+
+def wait_runs(path: Path, n: int, timeout: float = 240):
+    deadline = time.monotonic() + timeout
+    while len(runlog(path)) < n:
+        if time.monotonic() > deadline:
+            raise TimeoutError("script run did not finish")
+        time.sleep(0.05)
+
+
+def pan_and_zoom(page):
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 150, cy + 80, steps=10)
+    page.mouse.up()
+    page.mouse.wheel(0, -400)
+    page.wait_for_timeout(600)
+    page.mouse.wheel(0, 400)
+    page.mouse.click(cx + 30, cy + 30)
+    page.wait_for_timeout(2000)
+
+
+def measure(kind: str, script: Path, gpkg: Path, n: int, playwright) -> dict:
+    log = Path(tempfile.mkstemp(suffix=".jsonl")[1])
+    log.unlink()
+    out = {"kind": kind}
+    with streamlit_server(gpkg, script=str(script), env={"PROJECTMAP_RUNLOG": str(log)}) as (base, proc), \
+            PeakRSS(proc.pid) as rss, offline_browser(playwright, (1600, 1000)) as ctx:
+        page = ctx.new_page()
+        t0 = time.perf_counter()
+        page.goto(base + "/", wait_until="commit")
+        frame = map_frame(page)
+        if kind == "floor":
+            page.get_by_role("checkbox", name="ok").wait_for(state="attached", timeout=TIMEOUT_MS)
+        elif kind == "folium":
+            frame.locator("#map_div").wait_for(state="attached", timeout=TIMEOUT_MS)
+            page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("body").evaluate(
+                f"n => new Promise(r => {{ (function poll() {{ if (window.map && Object.keys(window.map._layers)"
+                f".length >= n) requestAnimationFrame(() => r()); else setTimeout(poll, 5); }})(); }})", n)
+        else:
+            frame.locator("[data-pm-projects]").wait_for(state="attached", timeout=TIMEOUT_MS)
+            frame.locator("body").evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+        out["open_s"] = time.perf_counter() - t0
+        out["js_heap_mb"] = js_heap_mb(page)
+        wait_runs(log, 1)
+        runs_before = len(runlog(log))
+        # A filter change → one rerun (its duration from the script's own log).
+        if kind == "floor":
+            page.get_by_role("checkbox", name="ok").check(force=True)
+        elif kind == "folium":
+            page.get_by_role("checkbox", name="hide proposed").check(force=True)
+        else:
+            page.get_by_role("checkbox", name=re.compile("^谋划")).uncheck(force=True)
+        t1 = time.perf_counter()
+        wait_runs(log, runs_before + 1)
+        out["rerun_s"] = runlog(log)[-1]
+        if kind == "app":
+            frame.locator(f"[data-pm-projects]:not([data-pm-projects='{n}'])").wait_for(state="attached",
+                                                                                       timeout=TIMEOUT_MS)
+            out["filter_to_redrawn_s"] = time.perf_counter() - t1
+        if kind != "floor":
+            page.wait_for_timeout(1000)
+            before = len(runlog(log))
+            pan_and_zoom(page)
+            out["pan_zoom_reruns"] = len(runlog(log)) - before
+        out["blocked_requests"] = len(ctx.guard.blocked)
+    out["server_peak_mb"] = rss.peak / 1e6
+    log.unlink(missing_ok=True)
+    return out
+
+
+def fmt_row(name: str, r: dict, floor: dict, fol: dict) -> list[str]:
+    def d(key, unit, digits=2):
+        v, f, b = r.get(key), floor.get(key), fol.get(key)
+        if v is None:
+            return "—"
+        s = f"{v:.{digits}f}{unit}"
+        if f is not None:
+            s += f" (floor {f:.{digits}f}, {v - f:+.{digits}f})"
+        if b is not None:
+            s += f" (folium {b:.{digits}f}, ×{v / b:.2f})" if b else ""
+        return s
+    return [name, d("open_s", " s"), d("rerun_s", " s", 3), str(r.get("pan_zoom_reruns", "—")),
+            d("server_peak_mb", " MB", 0), d("js_heap_mb", " MB", 1)]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="shipped,10000,50000")
+    args = ap.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="pm-bench-"))
+    floor_script = tmp / "floor.py"
+    floor_script.write_text(FLOOR)
+    folium_script = tmp / "folium_baseline.py"
+    folium_script.write_text(FOLIUM.format(root=str(ROOT)))
+    all_results = {}
+    with sync_playwright() as p:
+        for size in args.sizes.split(","):
+            if size == "shipped":
+                gpkg = store.gpkg_path()
+                if not gpkg.exists():
+                    print(f"{gpkg} missing: run python -m layers build first", file=sys.stderr)
+                    continue
+            else:
+                gpkg = write_gpkg(tmp / f"synthetic_{size}.gpkg", n=int(size), hostile=False)
+            n = len(store.read_projects(gpkg))
+            res = {}
+            for kind, script in (("floor", floor_script), ("folium", folium_script), ("app", ROOT / "app.py")):
+                try:
+                    res[kind] = measure(kind, script, gpkg, n, p)
+                except Exception as e:  # a baseline that times out is itself a result
+                    res[kind] = {"kind": kind, "error": f"{type(e).__name__}: {str(e)[:200]}"}
+                print(size, kind, json.dumps(res[kind], ensure_ascii=False), flush=True)
+            all_results[f"{size} ({n} projects)"] = res
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"bench_app_{stamp}.json").write_text(json.dumps(all_results, indent=2, ensure_ascii=False))
+    print("\n| data | page open → drawn | rerun on filter change | reruns on pan/zoom | server peak RSS | JS heap |")
+    print("|---|---|---|---|---|---|")
+    for name, res in all_results.items():
+        fl, fo, app = res.get("floor", {}), res.get("folium", {}), res.get("app", {})
+        for label, r in (("floor", fl), ("plain folium", fo), ("app", app)):
+            if "error" in r:
+                print(f"| {name} {label} | {r['error']} | | | | |")
+            elif label == "app":
+                print("| " + " | ".join(fmt_row(f"{name} app", r, fl, fo)) + " |")
+            else:
+                print("| " + " | ".join(fmt_row(f"{name} {label}", r, {}, {})) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
