@@ -16,7 +16,7 @@ import pyogrio
 from geo import boundaries
 from geo import gazetteer as gaz
 from geo.geocode import GeocodeError, Geocoder
-from layers import qgis_styles, registry, report
+from layers import history, qgis_styles, registry, report, safe_write
 from layers.store import COUNTIES_LAYER, DEFAULT_REGISTRY, PROJECT_FIELDS, gpkg_path, layer_for
 
 
@@ -68,12 +68,11 @@ def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.Pat
     gdf = geocode_registry(projects, Geocoder(gaz.load(gazetteer_path), online=online))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}.building-{os.getpid()}.gpkg")
+    _remove_leftovers(target)
     try:
-        for stale in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal")):
-            stale.unlink(missing_ok=True)
         write_gpkg(tmp, boundaries.counties(), gdf)
-        with _writer_lock(target):
-            _carry_over(target if target.exists() else None, tmp)
+        with safe_write.locked(target):  # the editors' lock: a rebuild never races a status update
+            history.carry_over(target if target.exists() else None, tmp)
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, target)
@@ -82,12 +81,9 @@ def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.Pat
     return report.summarize(gdf)
 
 
-def _writer_lock(target: Path):
-    """The editors' write lock, so a rebuild never races a status update."""
-    from layers import safe_write
-    return safe_write.locked(target)
-
-
-def _carry_over(old: Path | None, new: Path) -> None:
-    from layers import history
-    history.carry_over(old, new)
+def _remove_leftovers(target: Path) -> None:
+    """Delete temporary files of earlier builds that were killed (their process is gone)."""
+    for stale in target.parent.glob(f".{target.stem}.building-*.gpkg*"):
+        pid = stale.name.split(".building-")[1].split(".")[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or not Path(f"/proc/{pid}").exists()):
+            stale.unlink(missing_ok=True)
