@@ -32,7 +32,7 @@ from layers import store  # noqa: E402
 from tests.e2e.browser import map_frame, offline_browser, streamlit_server  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
-TIMEOUT_MS = 240_000
+TIMEOUT_MS = int(os.environ.get("BENCH_TIMEOUT_MS", "240000"))
 
 FLOOR = """\
 import json, os, time; t0 = time.perf_counter(); import streamlit as st
@@ -119,6 +119,11 @@ def pan_and_zoom(page):
     page.wait_for_timeout(2000)
 
 
+def _dbg(*a):
+    if os.environ.get("BENCH_DEBUG"):
+        print("  ..", *a, flush=True)
+
+
 def measure(kind: str, script: Path, gpkg: Path, n: int, playwright) -> dict:
     log = Path(tempfile.mkstemp(suffix=".jsonl")[1])
     log.unlink()
@@ -134,14 +139,17 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright) -> dict:
         elif kind == "folium":
             frame.locator("#map_div").wait_for(state="attached", timeout=TIMEOUT_MS)
             page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("body").evaluate(
-                f"n => new Promise(r => {{ (function poll() {{ if (window.map && Object.keys(window.map._layers)"
+                f"(el, n) => new Promise(r => {{ (function poll() {{ if (window.map && Object.keys(window.map._layers)"
                 f".length >= n) requestAnimationFrame(() => r()); else setTimeout(poll, 5); }})(); }})", n)
         else:
             frame.locator("[data-pm-projects]").wait_for(state="attached", timeout=TIMEOUT_MS)
             frame.locator("body").evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
         out["open_s"] = time.perf_counter() - t0
+        _dbg("drawn", out["open_s"])
         out["js_heap_mb"] = js_heap_mb(page)
+        _dbg("heap")
         wait_runs(log, 1)
+        _dbg("first run logged")
         runs_before = len(runlog(log))
         # A filter change → one rerun (its duration from the script's own log).
         if kind == "floor":
@@ -151,7 +159,9 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright) -> dict:
         else:
             page.get_by_role("checkbox", name=re.compile("^谋划")).uncheck(force=True)
         t1 = time.perf_counter()
+        _dbg("filter clicked")
         wait_runs(log, runs_before + 1)
+        _dbg("rerun logged")
         out["rerun_s"] = runlog(log)[-1]
         if kind == "app":
             frame.locator(f"[data-pm-projects]:not([data-pm-projects='{n}'])").wait_for(state="attached",
@@ -191,6 +201,7 @@ def main(argv=None) -> int:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="pm-bench-"))
+    (tmp / "static").symlink_to(ROOT / "static")  # Streamlit serves <script dir>/static: the same local Leaflet
     floor_script = tmp / "floor.py"
     floor_script.write_text(FLOOR)
     folium_script = tmp / "folium_baseline.py"
