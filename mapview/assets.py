@@ -32,13 +32,18 @@ JS = [("leaflet", "leaflet/leaflet.js")]
 CSS = [("leaflet_css", "leaflet/leaflet.css")]
 
 
-def _base_url() -> str:
+def static_url(rel: str) -> str:
+    """URL path at which Streamlit serves static/<rel> (honours server.baseUrlPath)."""
     try:
         import streamlit as st
         base = (st.get_option("server.baseUrlPath") or "").strip("/")
     except Exception:  # outside a Streamlit runtime
         base = ""
-    return f"/{base}/app/static/vendor/" if base else "/app/static/vendor/"
+    return (f"/{base}/app/static/" if base else "/app/static/") + rel
+
+
+def _base_url() -> str:
+    return static_url("vendor/")
 
 
 def missing() -> list[str]:

@@ -159,7 +159,8 @@ def _geojson_geometry(geom) -> dict | None:
 
 
 def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
-    """The compact, pre-escaped payload for the project layer: features + a table of distinct styles.
+    """The compact, pre-escaped payload for the project layer: features + a table of distinct styles + a table
+    of distinct escaped strings. `rows` maps features back to input rows (pop it before serialising).
 
     gcj02=True shifts coordinates to GCJ-02 for display over Gaode tiles (display only; never exported).
     """
@@ -172,7 +173,7 @@ def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
     style_index: dict[tuple, int] = {}
     style_list: list[dict] = []
     strings: dict[str, int] = {"": 0}
-    feats = []
+    feats, rows = [], []  # rows: the input row position of each feature (not sent to the browser)
     records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
     # Draw order: areas under lines under points, so that a large area never hides a point from the mouse.
     order = sorted(range(len(records)), key=lambda i: (_DRAW_ORDER.get(_kind(geoms.values[i]), 3),
@@ -190,7 +191,8 @@ def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
         v = [strings.setdefault(part, len(strings)) for part in popup_parts(rec)]
         feats.append({"type": "Feature", "geometry": g,
                       "properties": {"i": esc(rec.get("id")), "k": style_index[key], "v": v}})
-    return {"styles": style_list, "strings": list(strings),
+        rows.append(i)
+    return {"rows": rows, "styles": style_list, "strings": list(strings),
             "labels": [lab for _, lab in POPUP_FIELDS], "excerpt": EXCERPT_INDEX, "tooltip": TOOLTIP_INDEX,
             "data": {"type": "FeatureCollection", "features": feats}}
 
@@ -224,7 +226,6 @@ class DataLayers(MacroElement):
 (function () {
   var map = {{ this._parent.get_name() }};
   var C = {{ this.counties_json }};
-  var P = {{ this.projects_json }};
   var O = {{ this.options_json }};
   var cpane = map.createPane('pmCounties'); cpane.style.zIndex = 350;
   var lpane = map.createPane('pmLabels'); lpane.style.zIndex = 450; lpane.style.pointerEvents = 'none';
@@ -237,6 +238,27 @@ class DataLayers(MacroElement):
       icon: L.divIcon({className: 'pm-county-label', html: '<span>' + l.n + '</span>', iconSize: null})
     }).addTo(map);
   });
+  if (O.bounds) { map.fitBounds(O.bounds, {padding: [8, 8]}); }
+  L.control.scale({imperial: false, maxWidth: 160}).addTo(map);
+  var el = map.getContainer();
+  el.setAttribute('data-pm-counties', String(C.data.features.length));
+  el.setAttribute('data-pm-renderer', O.canvas ? 'canvas' : 'svg');
+  if (O.legend) {
+    var legend = L.control({position: 'bottomright'});
+    legend.onAdd = function () {
+      var d = L.DomUtil.create('div', 'pm-legend');
+      d.innerHTML = O.legend;
+      L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
+      return d;
+    };
+    legend.addTo(map);
+  }
+  function visibleFeatures(P) {  // O.visible: base64 bitset over P's features (null = all)
+    if (O.visible === null) { return P.data.features; }
+    var bits = atob(O.visible);
+    return P.data.features.filter(function (f, i) { return (bits.charCodeAt(i >> 3) >> (i & 7)) & 1; });
+  }
+  function draw(P) {
   var S = P.strings, LAB = P.labels;
   function popup(v) {  // same markup as draw.popup_from_parts; every S entry is already HTML-escaped
     var h = '<div class="pm-popup"><h4>' + S[v[0]] + '</h4><table>';
@@ -250,7 +272,7 @@ class DataLayers(MacroElement):
     return '<b>' + S[v[0]] + '</b><br>' + S[v[P.tooltip[0]]] + ' · ' + S[v[P.tooltip[1]]] + ' · ' + S[v[P.tooltip[2]]];
   }
   var drawn = 0, target = null;
-  var projects = L.geoJSON(P.data, {
+  var projects = L.geoJSON({type: 'FeatureCollection', features: visibleFeatures(P)}, {
     style: function (f) {
       var s = Object.assign({}, P.styles[f.properties.k]);
       s.className = f.geometry.type === 'Point' ? 'pm-feature pm-point' : 'pm-feature';
@@ -272,30 +294,32 @@ class DataLayers(MacroElement):
     if (target.getBounds) { map.fitBounds(target.getBounds(), {maxZoom: 12, padding: [40, 40]}); }
     else { map.setView(target.getLatLng(), 12); }
     target.openPopup();
-  } else if (O.bounds) {
-    map.fitBounds(O.bounds, {padding: [8, 8]});
   }
-  L.control.scale({imperial: false, maxWidth: 160}).addTo(map);
-  var el = map.getContainer();
   el.setAttribute('data-pm-projects', String(drawn));
-  el.setAttribute('data-pm-counties', String(C.data.features.length));
-  el.setAttribute('data-pm-renderer', O.canvas ? 'canvas' : 'svg');
   window.pmLayers = {counties: counties, projects: projects};
-  if (O.legend) {
-    var legend = L.control({position: 'bottomright'});
-    legend.onAdd = function () {
-      var d = L.DomUtil.create('div', 'pm-legend');
-      d.innerHTML = O.legend;
-      L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
-      return d;
-    };
-    legend.addTo(map);
+  }
+  if (O.projectsUrl) {
+    fetch(O.projectsUrl).then(function (r) {
+      if (!r.ok) { throw new Error('HTTP ' + r.status); }
+      return r.json();
+    }).then(draw).catch(function (e) {
+      el.setAttribute('data-pm-error', String(e));
+      var box = L.control({position: 'topright'});
+      box.onAdd = function () {
+        var d = L.DomUtil.create('div', 'pm-legend');
+        d.textContent = '项目数据加载失败，请刷新页面。(' + e + ')';
+        return d;
+      };
+      box.addTo(map);
+    });
+  } else {
+    draw({{ this.projects_json }});
   }
 })();
 {% endmacro %}
 """)
 
-    def __init__(self, counties_json: str, projects_json: str, options: dict):
+    def __init__(self, counties_json: str, projects_json: str | None, options: dict):
         super().__init__()
         self._name = "DataLayers"
         self.counties_json = counties_json
@@ -369,10 +393,21 @@ MAP_CSS = """
 
 @dataclass(frozen=True)
 class Payload:
-    """Serialised (safe) JSON for one layer, its feature count, and for counties the [[s, w], [n, e]] bounds."""
-    json: str
+    """One layer for the map: its serialised (safe) JSON inline, or the URL of a file holding it (large sets go
+    as a static file the browser fetches and caches, not through the component's script); the feature count;
+    for counties the [[s, w], [n, e]] bounds; for projects an optional base64 bitset of the visible features."""
+    json: str | None
     count: int
     bounds: list | None
+    url: str | None = None
+    visible: str | None = None
+
+
+def bitset(flags) -> str:
+    """Booleans → base64 little-endian bitset (bit i of byte i>>3), decoded by DataLayers' visibleFeatures."""
+    import base64
+    flags = np.asarray(list(flags), dtype=bool)
+    return base64.b64encode(np.packbits(flags, bitorder="little").tobytes()).decode("ascii")
 
 
 @dataclass
@@ -386,7 +421,7 @@ class MapOptions:
 def build_map(counties: Payload, projects: Payload, legend: str, opts: MapOptions,
               tiles: list[dict] | None = None) -> folium.Map:
     """The folium map with local assets, optional tile layers, counties, labels, projects and legend."""
-    canvas = projects.count > CANVAS_THRESHOLD
+    canvas = projects.count > CANVAS_THRESHOLD  # count = features drawn
     m = folium.Map(location=[36.45, 115.95], zoom_start=9, tiles=None, prefer_canvas=canvas,
                    control_scale=False, zoom_snap=0.25, zoom_delta=0.5)
     assets.localize(m)
@@ -412,6 +447,8 @@ def build_map(counties: Payload, projects: Payload, legend: str, opts: MapOption
         "bounds": counties.bounds,
         "canvas": canvas,
         "legend": legend,
+        "projectsUrl": projects.url,
+        "visible": projects.visible,
     }
     DataLayers(counties.json, projects.json, options).add_to(m)
     return m

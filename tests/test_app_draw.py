@@ -131,3 +131,18 @@ def test_large_sets_switch_to_canvas(gdf):
     small = draw.build_map(counties, draw.Payload("{}", 10, None), "", draw.MapOptions())
     assert "preferCanvas\": true" in big.get_root().render().replace("preferCanvas\":true", "preferCanvas\": true")
     assert "preferCanvas\": false" in small.get_root().render().replace("preferCanvas\":false", "preferCanvas\": false")
+
+
+def test_bitset_marks_exactly_the_visible_features():
+    import base64
+    flags = [i % 3 == 0 for i in range(21)]
+    raw = base64.b64decode(draw.bitset(flags))
+    assert [bool((raw[i >> 3] >> (i & 7)) & 1) for i in range(21)] == flags
+
+
+def test_map_with_a_data_file_embeds_no_project_data(gdf):
+    cp = draw.county_data(county_frame())
+    counties = draw.Payload(draw.safe_json(cp), 8, cp["bounds"])
+    projects = draw.Payload(None, 3, None, url="/app/static/cache/projects-x.json", visible=draw.bitset([1, 0, 1, 1]))
+    html = draw.build_map(counties, projects, "", draw.MapOptions()).get_root().render()
+    assert "/app/static/cache/projects-x.json" in html and "P00000" not in html

@@ -98,7 +98,8 @@ def offline_browser(playwright, viewport=(1600, 1000)):
 
 
 def map_frame(page):
-    return page.frame_locator(MAP_FRAME)
+    """The map's iframe (the newest one while Streamlit swaps an old map for a new one)."""
+    return page.locator(MAP_FRAME).last.content_frame
 
 
 def wait_map_drawn(page, timeout_ms: int = 30000):
