@@ -27,8 +27,8 @@ KNOWN = {  # file stem → (title, icon, url path)
 def _page(path: Path) -> st.Page:
     title, icon, url = KNOWN.get(path.stem, (re.sub(r"^\d+_", "", path.stem), None, None))
     kwargs = {"title": title, "default": path.stem == "0_地图"}
-    if icon:
-        kwargs["icon"] = icon
+    # No page icons: Streamlit uses the active page's icon as favicon and fetches ':material/…:' ones from
+    # fonts.gstatic.com — a request that fails offline. The favicon is drawn locally (ui.favicon).
     if url:
         kwargs["url_path"] = url
     return st.Page(path, **kwargs)

@@ -42,6 +42,18 @@ class Context:
     locate: str | None
 
 
+@st.cache_resource
+def favicon():
+    """Drawn here: a ':material/…:' or emoji page icon makes Streamlit fetch the favicon from the internet."""
+    from PIL import Image, ImageDraw
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+    d.ellipse((8, 4, 56, 52), fill=(180, 95, 6, 255))
+    d.polygon([(14, 38), (50, 38), (32, 62)], fill=(180, 95, 6, 255))
+    d.ellipse((22, 18, 42, 38), fill=(255, 255, 255, 255))
+    return img
+
+
 def _secrets():
     try:
         return st.secrets
@@ -237,7 +249,7 @@ def setup() -> Context:
     """Run once per script run (by the router in app.py) before the page itself."""
     ss = st.session_state
     present = bool(ss.get("pm_present", st.query_params.get("mode") == "present"))
-    st.set_page_config(page_title="聊城项目地图", page_icon=":material/map:", layout="wide",
+    st.set_page_config(page_title="聊城项目地图", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="collapsed" if present else "expanded")
     path = store.gpkg_path()
     if not path.exists():
