@@ -20,6 +20,7 @@ is that of its latest ``geometry_history`` row. ``carry_over`` re-applies both a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import difflib
 import os
@@ -589,29 +590,15 @@ def carry_over(old_gpkg: Path | None, new_gpkg: Path) -> dict:
     has_old = old is not None and old.is_file()
     conn = sw.connect(new_gpkg)
     try:
-        lock = sw.locked(old) if has_old else None
-        if lock:
-            lock.__enter__()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                ensure_tables(conn)
-                copied = {STATUS_TABLE: 0, GEOMETRY_TABLE: 0}
-                if has_old:
-                    conn.execute("ATTACH DATABASE ? AS src", (old.resolve().as_uri() + "?mode=ro",))
-                    for table in copied:
-                        copied[table] = _copy_table(conn, table)
-                report = apply_history(conn)
-                for table in sorted(conn.touched | set(copied)):
-                    sw.refresh_table_stats(conn, table, extent=table in conn.extent_changed)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        finally:
-            if lock:
-                lock.__exit__(None, None, None)
+        with (sw.locked(old) if has_old else contextlib.nullcontext()), sw.transaction(conn):
+            ensure_tables(conn)
+            copied = {STATUS_TABLE: 0, GEOMETRY_TABLE: 0}
+            if has_old:
+                conn.execute("ATTACH DATABASE ? AS src", (old.resolve().as_uri() + "?mode=ro",))
+                for table in copied:
+                    copied[table] = _copy_table(conn, table)
+                    conn.touch(table, geometry=False)
+            report = apply_history(conn)
     finally:
         conn.close()
     report["status_rows"] = copied[STATUS_TABLE]

@@ -256,18 +256,25 @@ def write_transaction(gpkg: str | os.PathLike, *, timeout: float = LOCK_TIMEOUT)
     with locked(gpkg, timeout):
         conn = connect(gpkg)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(conn):
                 yield conn
-                for table in sorted(conn.touched):
-                    refresh_table_stats(conn, table, extent=table in conn.extent_changed)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         finally:
             conn.close()
+
+
+@contextmanager
+def transaction(conn: GpkgConnection) -> Iterator[GpkgConnection]:
+    """``BEGIN IMMEDIATE`` … fix stats of touched tables, ``COMMIT`` — or roll back. The caller holds the lock."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        for table in sorted(conn.touched):
+            refresh_table_stats(conn, table, extent=table in conn.extent_changed)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 # ------------------------------------------------------------------------------------------- layer operations
