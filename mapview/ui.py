@@ -276,7 +276,12 @@ def setup() -> Context:
 
 def ctx() -> Context:
     """The context computed by the router for this run (pages call this)."""
-    return st.session_state.pm_ctx
+    c = st.session_state.get("pm_ctx")
+    if c is None:
+        # A page file opened by its own URL (Streamlit lists pages/ until app.py has run once in a session):
+        # hand over to the router, which sets up data and filters and then shows its pages.
+        st.switch_page("app.py")
+    return c
 
 
 def log_run(page: str, t0: float) -> None:

@@ -134,3 +134,13 @@ def test_presentation_mode_fills_a_projector_screen(server, browser_context):
         assert label_size >= 20
     finally:
         page.close()
+
+
+def test_a_page_file_url_opened_first_hands_over_to_the_router(gpkg, browser_context):
+    # Until app.py has run once, Streamlit also serves pages/ by file name; such a page must not crash.
+    with streamlit_server(gpkg) as (base, _proc):
+        pg = browser_context.new_page()
+        pg.goto(f"{base}/表格")
+        wait_map_drawn(pg)
+        assert pg.locator('[data-testid="stException"]').count() == 0
+        pg.close()
