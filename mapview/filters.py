@@ -101,7 +101,8 @@ def _tokens(raw) -> list[str]:
 
 
 def _valid_year(tok: str) -> bool:
-    return tok == NO_YEAR or (tok.isdigit() and YEAR_MIN <= int(tok) <= YEAR_MAX)
+    """A year token from the URL: 'none' or four ASCII digits in range (not '²', '２０２５' or 5000 digits)."""
+    return tok == NO_YEAR or (re.fullmatch(r"[0-9]{4}", tok) is not None and YEAR_MIN <= int(tok) <= YEAR_MAX)
 
 
 def parse_query(params: Mapping[str, object], options: Options | None = None) -> tuple[Filters, list[str]]:

@@ -33,6 +33,13 @@ def test_unknown_values_are_dropped_with_a_notice_naming_them(gdf):
     assert any("built" in n for n in notices) and any("北京" in n for n in notices)
 
 
+@pytest.mark.parametrize("raw", ["²", "9" * 5000, "２０２５", "٢٠٢٥", "1989", "2101", "02025", "+2025"])
+def test_odd_year_tokens_give_a_notice_not_an_exception(gdf, raw):
+    f, notices = parse_query({"year": raw + ",2025"}, options_from(gdf))
+    assert f.year == ("2025",)
+    assert len(notices) == 1 and "目标年份" in notices[0]
+
+
 def test_round_trip_through_the_url(gdf):
     f = Filters(status=("preliminary", "completed"), county=("莘县", "冠县"), year=("2025", NO_YEAR), q="河 道")
     back, notices = parse_query(to_query(f), options_from(gdf))
