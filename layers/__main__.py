@@ -34,44 +34,65 @@ def main(argv=None) -> int:
     add_status_arguments(s)
 
     args = parser.parse_args(argv)
-    if args.command == "build":
-        from layers.build import BuildError, build
-        from layers.registry import RegistryError
-        kwargs = {"registry_path": args.registry} if args.registry else {}
-        from layers import report
-        from layers.store import gpkg_path
-        try:
-            if args.online:
-                from geo.online import from_env
-                kwargs["online"] = from_env()
-                if kwargs["online"] is None:
-                    print("--online: no online geocoder configured (TIANDITU_TOKEN, AMAP_KEY, "
-                          "PROJECTMAP_NOMINATIM=1); building offline", file=sys.stderr)
-            summary = build(out=args.out, **kwargs)
-        except (RegistryError, BuildError) as err:
-            print(err, file=sys.stderr)
-            return 2
-        print(report.text(summary, str(gpkg_path(args.out))))
-        return 0
-    if args.command == "export":
-        from layers.export import FilterError, export_file
-        try:
-            n = export_file(args.format, args.out, gpkg=args.gpkg, status=args.status, county=args.county,
-                            category=args.category)
-        except FilterError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
-        print(f"{n} projects → {args.out}")
-        return 0
-    if args.command == "status":
-        return run_status(args)
-    if args.command == "report":
-        from layers import report
-        from layers.store import gpkg_path, read_projects
-        path = gpkg_path(args.gpkg)
-        print(report.text(report.summarize(read_projects(path)), str(path)))
-        return 0
-    return 1
+    try:
+        return COMMANDS[args.command](args)
+    except _user_errors() as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _build(args) -> int:
+    from layers import report
+    from layers.build import build
+    from layers.store import gpkg_path
+    kwargs = {"registry_path": args.registry} if args.registry else {}
+    if args.online:
+        from geo.online import from_env
+        kwargs["online"] = from_env()
+        if kwargs["online"] is None:
+            print("--online: no online geocoder configured (TIANDITU_TOKEN, AMAP_KEY, "
+                  "PROJECTMAP_NOMINATIM=1); building offline", file=sys.stderr)
+    summary = build(out=args.out, **kwargs)
+    print(report.text(summary, str(gpkg_path(args.out))))
+    return 0
+
+
+def _export(args) -> int:
+    from layers.export import export_file
+    n = export_file(args.format, args.out, gpkg=args.gpkg, status=args.status, county=args.county,
+                    category=args.category)
+    print(f"{n} projects → {args.out}")
+    return 0
+
+
+def _report(args) -> int:
+    from layers import report
+    from layers.store import gpkg_path, read_projects
+    path = gpkg_path(args.gpkg)
+    if not path.is_file():
+        raise FileNotFoundError(f"GeoPackage {path} not found; run `python -m layers build` first")
+    print(report.text(report.summarize(read_projects(path)), str(path)))
+    return 0
+
+
+def _status(args) -> int:
+    from layers.history import run_status
+    return run_status(args)
+
+
+COMMANDS = {"build": _build, "export": _export, "report": _report, "status": _status}
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors that are the user's input, not our bug: a message and exit code 2, never a traceback."""
+    import sqlite3
+
+    from pyogrio.errors import DataSourceError
+
+    from layers.build import BuildError
+    from layers.export import FilterError
+    from layers.registry import RegistryError
+    return (RegistryError, BuildError, FilterError, OSError, DataSourceError, sqlite3.DatabaseError)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -62,7 +64,7 @@ def write_gpkg(path: Path, counties: gpd.GeoDataFrame, projects: gpd.GeoDataFram
 
 def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.PathLike | None = None,
           gazetteer_path: str | os.PathLike = gaz.DEFAULT_PATH, online=None) -> dict:
-    """Build the GeoPackage; returns the geocoding summary (layers.report.summarize)."""
+    """Build the GeoPackage; returns the geocoding summary (layers.report.summarize) with the edits re-applied."""
     target = gpkg_path(out)
     projects = registry.load(registry_path)  # raises RegistryError listing every bad row
     gdf = geocode_registry(projects, Geocoder(gaz.load(gazetteer_path), online=online))
@@ -71,14 +73,28 @@ def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.Pat
     _remove_leftovers(target)
     try:
         write_gpkg(tmp, boundaries.counties(), gdf)
+        _pause_for_tests("written")
         with safe_write.locked(target):  # the editors' lock: a rebuild never races a status update
-            history.carry_over(target if target.exists() else None, tmp)
+            try:
+                kept = history.carry_over(target if target.exists() else None, tmp)
+            except sqlite3.DatabaseError as err:
+                raise BuildError(f"{target} exists but is not a GeoPackage ({err}); nothing was changed") from None
+            _pause_for_tests("replacing")
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    return report.summarize(gdf)
+    summary = report.summarize(gdf)
+    summary["edits"] = kept
+    return summary
+
+
+def _pause_for_tests(stage: str) -> None:
+    """Lets the atomicity test kill a build at a known stage ($PROJECTMAP_BUILD_PAUSE=written|replacing)."""
+    if os.environ.get("PROJECTMAP_BUILD_PAUSE") == stage:
+        print(f"paused:{stage}", file=sys.stderr, flush=True)
+        time.sleep(60)
 
 
 def _remove_leftovers(target: Path) -> None:

@@ -79,8 +79,16 @@ def to_geojson(gdf: gpd.GeoDataFrame) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _no_formula(value):
+    """A text cell starting with = + - @ would run as a formula in Excel: make it plain text."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
 def to_csv_frame(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    for col in df.columns:
+        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+            df[col] = df[col].map(_no_formula)
     pts = gdf.geometry.representative_point()
     df["lon"] = pts.x.round(COORD_DECIMALS)
     df["lat"] = pts.y.round(COORD_DECIMALS)
@@ -96,12 +104,16 @@ def write(gdf: gpd.GeoDataFrame, fmt: str, path: str | os.PathLike) -> None:
         # UTF-8 with BOM: Excel on Chinese Windows opens it without mojibake.
         to_csv_frame(gdf).to_csv(path, index=False, encoding="utf-8-sig")
     elif fmt == "gpkg":
-        path.unlink(missing_ok=True)
-        if gdf.empty:
-            pyogrio.write_dataframe(gdf, path, layer="projects_point", driver="GPKG")
-        for geom_type, part in gdf.groupby(gdf.geometry.geom_type.map(layer_for)):
-            pyogrio.write_dataframe(part, path, layer=geom_type, driver="GPKG",
-                                    promote_to_multi=not geom_type.endswith("point"))
+        tmp = path.with_name(f".{path.stem}.export-{os.getpid()}.gpkg")  # complete file, then replace
+        try:
+            if gdf.empty:
+                pyogrio.write_dataframe(gdf, tmp, layer="projects_point", driver="GPKG")
+            for geom_type, part in gdf.groupby(gdf.geometry.geom_type.map(layer_for)):
+                pyogrio.write_dataframe(part, tmp, layer=geom_type, driver="GPKG",
+                                        promote_to_multi=not geom_type.endswith("point"))
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     else:
         raise FilterError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
 
@@ -126,6 +138,8 @@ def export_file(fmt: str, out, gpkg=None, status=(), county=(), category=()) -> 
     path = gpkg_path(gpkg)
     if not path.exists():
         raise FilterError(f"GeoPackage {path} not found; run `python -m layers build` first")
+    if Path(out).resolve() == path.resolve():
+        raise FilterError(f"--out {out} is the GeoPackage being read; exporting onto it would destroy it")
     gdf = filter_projects(read_projects(path), status=status, county=county, category=category)
     write(gdf[[c for c in PROJECT_FIELDS if c in gdf.columns] + [gdf.geometry.name]], fmt, out)
     return len(gdf)

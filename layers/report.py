@@ -39,6 +39,13 @@ def text(summary: dict, path=None) -> str:
     lines += [f"  {v:3d}  {k}" for k, v in summary["by_source"].most_common()]
     if summary["county_fallbacks"]:
         lines.append(f"county fallbacks ({len(summary['county_fallbacks'])}): " + ", ".join(summary["county_fallbacks"]))
+    edits = summary.get("edits")
+    if edits:
+        lines.append(f"recorded edits re-applied: {edits.get('status_applied', 0)} status, "
+                     f"{edits.get('geometry_applied', 0)} geometry")
+        if edits.get("missing"):
+            lines.append("HISTORY KEPT FOR IDS NO LONGER IN THE REGISTRY (not shown on the map): "
+                         + ", ".join(edits["missing"]))
     if summary["outside_county"]:
         lines.append("NOT INSIDE THEIR COUNTIES:")
         lines += [f"  {p}" for p in summary["outside_county"]]

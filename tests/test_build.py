@@ -84,21 +84,39 @@ def test_bad_registry_leaves_target_untouched(built, tmp_path):
     assert list(tmp_path.glob(".t.building-*")) == []
 
 
-def test_killed_build_never_leaves_a_broken_target(built, tmp_path):
+@pytest.mark.parametrize("stage", ["written", "replacing"])
+def test_killed_build_never_leaves_a_broken_target(built, tmp_path, stage):
+    """Kill the build after the new file is complete but before it replaces the target, and while holding the lock."""
     out, _ = built
     target = tmp_path / "live.gpkg"
     target.write_bytes(out.read_bytes())
-    for delay in (0.3, 0.8, 1.3):
-        proc = subprocess.Popen([sys.executable, "-m", "layers", "build", "--out", str(target)], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+    before = _digest(target)
+    proc = subprocess.Popen([sys.executable, "-m", "layers", "build", "--out", str(target)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PROJECTMAP_BUILD_PAUSE": stage})
+    try:
+        assert proc.stderr.readline().strip() == f"paused:{stage}"
+        assert list(tmp_path.glob(".live.building-*.gpkg"))  # the new file exists beside the target
+    finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        # Either the old file or a complete new one — never a partial one.
-        assert len(store.read_projects(target)) == N_PROJECTS
-        with sqlite3.connect(target) as c:
-            assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    # a later build cleans up the killed builds' temporary files and succeeds
+    assert _digest(target) == before  # the old file, untouched
+    with sqlite3.connect(target) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert len(store.read_projects(target)) == N_PROJECTS
+    # the OS released the killed build's lock; a later build cleans up its temporary file and succeeds
     build(out=target)
     assert len(store.read_projects(target)) == N_PROJECTS
     assert list(tmp_path.glob(".live.building-*")) == []
+
+
+def test_cli_errors_are_messages_not_tracebacks(tmp_path):
+    junk = tmp_path / "junk.gpkg"
+    junk.write_text("not a geopackage")
+    for args, needle in [(["report", "--gpkg", str(tmp_path / "none.gpkg")], "not found"),
+                         (["build", "--registry", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o.gpkg")],
+                          "none.csv"),
+                         (["build", "--out", str(junk)], "not a GeoPackage")]:
+        r = subprocess.run([sys.executable, "-m", "layers", *args], cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+    assert junk.read_text() == "not a geopackage"

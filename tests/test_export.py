@@ -105,3 +105,20 @@ def test_gpkg_from_environment(gpkg, tmp_path):
     r = subprocess.run([sys.executable, "-m", "layers", "export", "--format", "geojson", "--out", str(out)], cwd=ROOT,
                        capture_output=True, text=True, env={**os.environ, "PROJECTMAP_GPKG": str(gpkg)})
     assert r.returncode == 0 and len(json.loads(out.read_text())["features"]) == N_PROJECTS
+
+
+def test_export_onto_the_source_geopackage_is_refused(gpkg):
+    import hashlib
+    before = hashlib.sha256(gpkg.read_bytes()).hexdigest()
+    r = run("export", "--format", "gpkg", "--status", "completed", "--gpkg", str(gpkg), "--out", str(gpkg))
+    assert r.returncode == 2 and "destroy" in r.stderr
+    assert hashlib.sha256(gpkg.read_bytes()).hexdigest() == before
+
+
+def test_csv_cells_never_become_spreadsheet_formulas():
+    import geopandas as gpd
+    gdf = gpd.GeoDataFrame({"id": ["a"], "name": ["=HYPERLINK(\"http://x\")"], "note": ["@SUM(1)"],
+                            "precision_m": [-5.0]}, geometry=[shapely.Point(116, 36.4)], crs="EPSG:4326")
+    rows = list(csv.DictReader(io.StringIO(export.to_bytes(gdf, "csv").decode("utf-8-sig"))))
+    assert rows[0]["name"] == "'=HYPERLINK(\"http://x\")" and rows[0]["note"] == "'@SUM(1)"
+    assert rows[0]["precision_m"] == "-5.0"  # numbers stay numbers

@@ -329,3 +329,21 @@ def test_rebuild_keeps_edits(tmp_path):
     for table, (stored, actual) in sw.stored_counts(out).items():
         assert stored == actual, table
     assert sw.integrity_check(out) == "ok"
+
+
+def test_rebuild_reports_edits_and_ids_that_left_the_registry(tmp_path):
+    from layers import report
+    from layers.build import build
+    from layers.history import record_status
+    from layers.store import DEFAULT_REGISTRY
+    out = tmp_path / "r.gpkg"
+    build(out=out)
+    record_status(out, "airport-liaocheng", "under_construction", "2024-06-01", note="开工", editor="测试")
+    rows = DEFAULT_REGISTRY.read_text(encoding="utf-8").splitlines(keepends=True)
+    reg = tmp_path / "reg.csv"
+    reg.write_text("".join(r for r in rows if not r.startswith("airport-liaocheng,")), encoding="utf-8")
+    summary = build(registry_path=reg, out=out)
+    assert summary["edits"]["missing"] == ["airport-liaocheng"]
+    assert "airport-liaocheng" in report.text(summary)
+    summary = build(out=out)  # back in the registry: the edit applies again
+    assert summary["edits"]["status_applied"] == 1 and summary["edits"]["missing"] == []
