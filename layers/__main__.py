@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     r = sub.add_parser("report", help="geocoding report of a GeoPackage: precision classes, sources, fallbacks")
     r.add_argument("--gpkg")
 
-    from layers.history import add_status_arguments, run_status
+    from layers.history import add_status_arguments
     s = sub.add_parser("status", help="record a status change (kept in the GeoPackage's status_history)")
     add_status_arguments(s)
 

@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import datetime as dt
 import difflib
-import os
 import sqlite3
 import sys
 from dataclasses import dataclass
@@ -299,9 +298,10 @@ def changes_since(gpkg, date) -> pd.DataFrame:
                 (date,)).fetchall()
         if sw.table_exists(conn, GEOMETRY_TABLE):
             rows += conn.execute(
-                f"SELECT project_id, 'geometry', substr(recorded_at, 1, 10), NULL, NULL, note, geom_source, editor, "
-                f'recorded_at FROM "{GEOMETRY_TABLE}" WHERE action != \'baseline\' '
-                f"AND substr(recorded_at, 1, 10) > ? ORDER BY fid", (date,)).fetchall()
+                # recorded_at is UTC; the date a planner means is China's (UTC+8, no daylight saving)
+                f"SELECT project_id, 'geometry', date(recorded_at, '+8 hours'), NULL, NULL, note, geom_source, "
+                f'editor, recorded_at FROM "{GEOMETRY_TABLE}" WHERE action != \'baseline\' '
+                f"AND date(recorded_at, '+8 hours') > ? ORDER BY fid", (date,)).fetchall()
     finally:
         conn.close()
     df = pd.DataFrame(rows, columns=cols)
@@ -628,15 +628,3 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"{ch.project_id}: {ch.old_status} → {ch.new_status} ({ch.effective_date}); "
           f"当前 / current: {ch.current_status} [status_history #{ch.fid}]")
     return 0
-
-
-def cli_status(argv: list[str] | None = None) -> int:
-    """`status ID STATUS --date … --note … --editor … [--source …] [--gpkg …]`; exit 2 on bad input."""
-    p = argparse.ArgumentParser(prog="python -m layers status",
-                                description="记录项目状态变更 / record a project status change")
-    add_status_arguments(p)
-    return run_status(p.parse_args(argv))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(cli_status())

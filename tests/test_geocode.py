@@ -1,6 +1,5 @@
 """Geocoding order, provenance and precision."""
 import json
-from dataclasses import replace
 
 import pytest
 from shapely.geometry import Point

@@ -347,3 +347,12 @@ def test_rebuild_reports_edits_and_ids_that_left_the_registry(tmp_path):
     assert "airport-liaocheng" in report.text(summary)
     summary = build(out=out)  # back in the registry: the edit applies again
     assert summary["edits"]["status_applied"] == 1 and summary["edits"]["missing"] == []
+
+
+def test_geometry_changes_are_dated_in_china_time(gpkg):
+    h.record_geometry(gpkg, "P001", shapely.Point(115.981, 36.452), precision="exact", geom_source="GPS", editor="e")
+    with sqlite3.connect(gpkg) as c:  # recorded at 20:00 UTC on 10 May = 04:00 on 11 May in Liaocheng
+        c.execute("UPDATE geometry_history SET recorded_at='2024-05-10T20:00:00.000Z' WHERE action='edit'")
+    assert h.changed_since(gpkg, "2024-05-10") == {"P001"}
+    assert h.changes_since(gpkg, "2024-05-10")["date"].tolist() == ["2024-05-11"]
+    assert h.changed_since(gpkg, "2024-05-11") == set()
