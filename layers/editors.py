@@ -25,9 +25,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import math
 import os
 import re
 import sys
+import threading
+import time
 import tempfile
 import tomllib
 from dataclasses import dataclass
@@ -134,6 +137,35 @@ def verify(username: str, password: str, editors: dict[str, Editor]) -> Editor |
     except ValueError:
         return None
     return editor if ok else None
+
+
+MAX_FAILURES = 5  # wrong passwords in a row for one user name before logins for it are slowed down
+LOCKOUT_S = 30.0  # the first wait; it doubles with every further failure, up to an hour
+_failures: dict[str, tuple[int, float]] = {}  # user name → (failures in a row, time of the last), per server process
+_failures_guard = threading.Lock()
+
+
+class LoginThrottled(EditorError):
+    pass
+
+
+def login(username: str, password: str, editors: dict[str, Editor], *, clock=time.monotonic) -> Editor | None:
+    """verify(), slowed down per user name after MAX_FAILURES wrong passwords (raises LoginThrottled meanwhile)."""
+    key = (username or "").strip()
+    with _failures_guard:
+        failures, last = _failures.get(key, (0, 0.0))
+    if failures >= MAX_FAILURES:
+        wait = min(LOCKOUT_S * 2 ** (failures - MAX_FAILURES), 3600.0) - (clock() - last)
+        if wait > 0:
+            raise LoginThrottled(f"该账号登录失败次数过多，请 {math.ceil(wait)} 秒后再试。 / "
+                                 f"Too many failed logins for this user; retry in {math.ceil(wait)} s.")
+    editor = verify(username, password, editors)
+    with _failures_guard:
+        if editor is None:
+            _failures[key] = (failures + 1, clock())
+        else:
+            _failures.pop(key, None)
+    return editor
 
 
 def hash_password(password: str, rounds: int = ROUNDS) -> str:

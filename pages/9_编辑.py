@@ -63,14 +63,16 @@ def _login_form() -> None:
         password = st.text_input("密码", type="password", key="ed_login_password")
         ok = st.form_submit_button("登录")
     if ok:
-        e = editors.verify(user, password, accounts)
-        if e is None:
-            ss["ed_failures"] = ss.get("ed_failures", 0) + 1
-            st.error("用户名或密码错误。 / Wrong user name or password.")
+        try:
+            e = editors.login(user, password, accounts)
+        except editors.LoginThrottled as err:
+            st.error(str(err))
         else:
-            ss["pm_editor"] = e
-            ss.pop("ed_failures", None)
-            st.rerun()
+            if e is None:
+                st.error("用户名或密码错误。 / Wrong user name or password.")
+            else:
+                ss["pm_editor"] = e
+                st.rerun()
     if editors.oidc_configured():
         st.button("使用单位账号登录（OIDC）", on_click=st.login)
         try:
