@@ -122,7 +122,7 @@ def test_oidc_editor_needs_an_allowed_email():
 def test_repeated_wrong_passwords_slow_down_that_user_only():
     from layers import editors as ed
     accounts = {"wang": ed.Editor("wang", "王工", ed.hash_password("right-pass", rounds=4)),
-                "li": ed.Editor("li", "李工", ed.hash_password("li-pass", rounds=4))}
+                "li": ed.Editor("li", "李工", ed.hash_password("li-password", rounds=4))}
     now = [1000.0]
     clock = lambda: now[0]  # noqa: E731
     ed._failures.clear()
@@ -130,7 +130,7 @@ def test_repeated_wrong_passwords_slow_down_that_user_only():
         assert ed.login("wang", "guess", accounts, clock=clock) is None
     with pytest.raises(ed.LoginThrottled):
         ed.login("wang", "right-pass", accounts, clock=clock)  # even the right password waits
-    assert ed.login("li", "li-pass", accounts, clock=clock).username == "li"  # other users are not affected
+    assert ed.login("li", "li-password", accounts, clock=clock).username == "li"  # other users are not affected
     now[0] += ed.LOCKOUT_S + 1
     assert ed.login("wang", "right-pass", accounts, clock=clock).username == "wang"
     assert "wang" not in ed._failures  # a success resets the count
