@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from dataclasses import dataclass
 
 import folium
@@ -54,6 +55,39 @@ def esc(value) -> str:
     except (TypeError, ValueError):
         pass
     return html.escape(str(value), quote=True).replace("`", "&#96;")
+
+
+# Characters that can start Markdown syntax anywhere in a line (emphasis, code, links/images, HTML and autolinks,
+# entities, Streamlit's :directives: and $math$); `www.` and block markers at the start are handled separately.
+_MD_INLINE = re.compile(r"([\\`*_~\[\]<>&$:@])|(?<=www)(\.)", re.IGNORECASE)
+_MD_BLOCK_START = re.compile(r"^([#=+-]|\d+[.)])")
+# GFM autolink literals (http://…, https://…, www.…, a@b.c) are found in the *parsed* text, where escapes no longer
+# count: an invisible word joiner (U+2060) inside the trigger keeps them text.
+_AUTOLINK = re.compile(r"(https?)(?=:)|(www)(?=\.)|(?=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def md(value) -> str:
+    """Plain text made safe for a Streamlit Markdown element (st.markdown/caption/info/warning/…). None/NaN → ''.
+
+    Whitespace runs become one space (a blank line would start a new block), and every character that could start
+    Markdown syntax is backslash-escaped (CommonMark: an escaped punctuation character is always literal), so no
+    link, image, emphasis, heading, list, HTML tag or code span can form; a word joiner (invisible) inside
+    `http:`, `www.` and before `@` stops GFM's autolink literals. The text reads as given.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    text = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, " ".join(str(value).split()))
+    text = _MD_INLINE.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
+    m = _MD_BLOCK_START.match(text)
+    if m:  # '# x', '- x', '1. x' at the start of a paragraph: escape the marker ('1\. x')
+        text = text[:m.end() - 1] + "\\" + text[m.end() - 1:]
+    return text
 
 
 def safe_json(obj) -> str:

@@ -100,6 +100,15 @@ def _tokens(raw) -> list[str]:
     return [t.strip() for t in re.split(r"[,，]", str(raw)) if t.strip()]
 
 
+SHOWN_MAX = 40  # characters of a URL value repeated in a notice
+
+
+def shown(value, limit: int = SHOWN_MAX) -> str:
+    """A value from the URL as a notice repeats it: whitespace runs → one space, at most `limit` characters + '…'."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _valid_year(tok: str) -> bool:
     """A year token from the URL: 'none' or four ASCII digits in range (not '²', '２０２５' or 5000 digits)."""
     return tok == NO_YEAR or (re.fullmatch(r"[0-9]{4}", tok) is not None and YEAR_MIN <= int(tok) <= YEAR_MAX)
@@ -119,7 +128,7 @@ def parse_query(params: Mapping[str, object], options: Options | None = None) ->
             if ok and t not in good:
                 good.append(t)
             elif not ok:
-                notices.append(f"链接中的{FIELD_LABELS[name]}“{t}”无法识别，已忽略。")
+                notices.append(f"链接中的{FIELD_LABELS[name]}“{shown(t)}”无法识别，已忽略。")
         if name == "year":
             good.sort(key=lambda y: (y == NO_YEAR, y))
         elif allowed:
@@ -128,7 +137,7 @@ def parse_query(params: Mapping[str, object], options: Options | None = None) ->
     q = params.get("q")
     if isinstance(q, (list, tuple)):
         q = " ".join(str(x) for x in q)
-    values["q"] = str(q).strip() if q else ""
+    values["q"] = " ".join(str(q).split()) if q else ""
     return Filters(**values), notices
 
 
@@ -198,15 +207,16 @@ def label(name: str, value: str) -> str:
     return value
 
 
-def describe(f: Filters) -> str:
-    """Chinese one-line summary of the active filters ('' when none)."""
+def describe(f: Filters, quote=str) -> str:
+    """Chinese one-line summary of the active filters ('' when none). `quote` is applied to every value shown
+    (e.g. Markdown escaping, since the search text and data values are not ours)."""
     parts = []
     for name in PARAM_NAMES:
         v = getattr(f, name)
         if not v:
             continue
-        shown = v if isinstance(v, str) else "、".join(label(name, x) for x in v)
-        parts.append(f"{FIELD_LABELS[name]}：{shown}")
+        text = quote(v) if isinstance(v, str) else "、".join(quote(label(name, x)) for x in v)
+        parts.append(f"{FIELD_LABELS[name]}：{text}")
     return "；".join(parts)
 
 

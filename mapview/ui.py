@@ -19,9 +19,9 @@ import streamlit as st
 from layers import store, styles
 from layers.vocab import CATEGORIES, STATUSES
 from mapview import basemaps, data
-from mapview.draw import esc
+from mapview.draw import esc, md
 from mapview.filters import (PARAM_NAMES, Filters, Options, apply, describe, facet_counts, label,
-                             options_from, parse_query, to_query)
+                             options_from, parse_query, shown, to_query)
 
 APP_TITLE = "聊城市 2023—2025 年重点项目地图"
 OTHER_PARAMS = ("mode", "basemap", "locate")  # URL keys besides the filters
@@ -73,11 +73,11 @@ def _init_from_url(opts: Options, token: str | None) -> None:
     f, notices = parse_query(params, opts)
     mode = (params.get("mode") or [""])[-1]
     if mode and mode not in ("present", "normal"):
-        notices.append(f"链接中的显示模式“{mode}”无法识别，已忽略。")
+        notices.append(f"链接中的显示模式“{shown(mode)}”无法识别，已忽略。")
     bm = (params.get("basemap") or ["none"])[-1]
     if bm not in basemaps.available(token):
-        notices.append(f"链接中的底图“{bm}”不可用，已改用无底图。" if bm in basemaps.BASEMAPS
-                       else f"链接中的底图“{bm}”无法识别，已忽略。")
+        notices.append(f"链接中的底图“{shown(bm)}”不可用，已改用无底图。" if bm in basemaps.BASEMAPS
+                       else f"链接中的底图“{shown(bm)}”无法识别，已忽略。")
         bm = "none"
     ss.pm_filters = f
     ss.pm_notices = notices
@@ -124,7 +124,7 @@ def _on_multi(name: str) -> None:
 
 
 def _on_q() -> None:
-    _set_filters(q=st.session_state.w_q.strip())
+    _set_filters(q=" ".join(st.session_state.w_q.split()))
 
 
 def _on_clear() -> None:
@@ -235,12 +235,14 @@ h1 { font-size: 2.1rem !important; padding: 0 !important; }
 
 
 def notices() -> None:
+    """The notices as plain text: they repeat values from the URL, which must not become links or images."""
     for n in st.session_state.get("pm_notices", []):
-        st.warning(n, icon="⚠️")
+        st.warning(md(n), icon="⚠️")
 
 
-def summary(c: Context) -> str:
-    d = describe(c.filters)
+def summary(c: Context, markdown: bool = True) -> str:
+    """'显示 n / N 个项目（filters）'. Markdown-safe by default (for st.caption); markdown=False gives plain text."""
+    d = describe(c.filters, md if markdown else str)
     base = f"显示 {len(c.filtered)} / {len(c.projects)} 个项目"
     return f"{base}（{d}）" if d else base
 

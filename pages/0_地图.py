@@ -15,7 +15,7 @@ if c.present:
     top = st.columns([8, 1.3], vertical_alignment="center")
     top[0].markdown(f"# {ui.APP_TITLE}")
     top[1].button("退出演示", on_click=ui.exit_present, width="stretch")
-    st.markdown(f"<div style='font-size:1.35rem;margin:-0.4rem 0 0.4rem'>{draw.esc(ui.summary(c))}</div>",
+    st.markdown(f"<div style='font-size:1.35rem;margin:-0.4rem 0 0.4rem'>{draw.esc(ui.summary(c, markdown=False))}</div>",
                 unsafe_allow_html=True)
 else:
     head = st.columns([8, 1.4], vertical_alignment="bottom")
@@ -30,10 +30,10 @@ projects = data.project_payload(c.key, c.filters, gcj02)
 if c.locate:
     row = c.projects[c.projects["id"] == c.locate]
     if len(row) and not len(c.filtered[c.filtered["id"] == c.locate]):
-        st.info(f"要定位的项目“{row.iloc[0]['name']}”不在当前筛选结果中。")
+        st.info(f"要定位的项目“{draw.md(row.iloc[0]['name'])}”不在当前筛选结果中。")
     elif len(row):
         cols = st.columns([6, 1], vertical_alignment="center")
-        cols[0].info(f"已定位：{row.iloc[0]['name']}")
+        cols[0].info(f"已定位：{draw.md(row.iloc[0]['name'])}")
         cols[1].button("取消定位", on_click=lambda: st.session_state.update(pm_locate=None))
 legend = draw.legend_html(c.filtered["status"].value_counts().to_dict(),
                           c.filtered["category"].value_counts().to_dict(),

@@ -4,7 +4,7 @@ import streamlit as st
 
 from layers.vocab import CATEGORIES, PRECISIONS, STATUSES
 from mapview import ui
-from mapview.draw import precision_text
+from mapview.draw import md, precision_text
 
 c = ui.ctx()
 st.title("项目表")
@@ -34,7 +34,7 @@ rows = event.selection.rows if event and event.selection else []
 if rows:
     sel = table.iloc[rows[0]]
     cols = st.columns([4, 1], vertical_alignment="center")
-    cols[0].markdown(f"已选：**{sel['项目名称']}**（{sel['编号']}）".replace("<", "&lt;"))
+    cols[0].markdown(f"已选：**{md(sel['项目名称'])}**（{md(sel['编号'])}）")
     if cols[1].button("在地图上定位", type="primary", width="stretch"):
         st.session_state.pm_locate = str(sel["编号"])
         st.switch_page("pages/0_地图.py")

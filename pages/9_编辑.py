@@ -88,7 +88,7 @@ if editor is None:
     st.stop()
 
 top = st.columns([6, 1], vertical_alignment="center")
-top[0].caption(f"已登录：{editor.label}。每条记录都会写明编辑人；记录不会被覆盖，可随时查看和恢复。")
+top[0].caption(f"已登录：{draw.md(editor.label)}。每条记录都会写明编辑人；记录不会被覆盖，可随时查看和恢复。")
 if editor.via == "oidc":
     top[1].button("退出登录", on_click=st.logout)
 else:
@@ -105,12 +105,13 @@ pid = st.selectbox("项目", list(labels), format_func=lambda k: labels.get(k, k
                    index=list(labels).index(c.locate) if c.locate in labels else 0)
 row = projects[projects["id"] == pid].iloc[0]
 cur_status = row["status"]
-st.markdown(f"**类别**：{draw.esc(row['category'])} · **当前状态**：{draw.esc(draw.status_label(cur_status))} · "
-            f"**位置**：{draw.esc(draw.precision_text(row['precision'], row['precision_m']))}，"
-            f"来源 {draw.esc(row['geom_source'])}", unsafe_allow_html=True)
+# Registry and editor text (geom_source is typed by editors) is escaped for Markdown: never a link or an image.
+st.markdown(f"**类别**：{draw.md(row['category'])} · **当前状态**：{draw.md(draw.status_label(cur_status))} · "
+            f"**位置**：{draw.md(draw.precision_text(row['precision'], row['precision_m']))}，"
+            f"来源 {draw.md(row['geom_source'])}")
 
 for msg in ss.pop("ed_flash", []):
-    st.success(msg)
+    st.success(draw.md(msg))
 
 tab_status, tab_geom, tab_hist = st.tabs(["状态变更", "修正几何", "几何历史与恢复"])
 
@@ -130,7 +131,7 @@ with tab_status:
         try:
             ch = history.record_status(path, pid, new_status, eff, note=note, source=source, editor=editor.label)
         except (history.HistoryError, safe_write.WriteError) as e:
-            st.error(str(e))
+            st.error(draw.md(str(e)))
         else:
             msg = (f"已记录：{row['name']} {draw.status_label(ch.old_status)} → {draw.status_label(ch.new_status)}"
                    f"（{ch.effective_date} 起）。")
@@ -195,7 +196,7 @@ def _save_form(geom, key: str) -> None:
             ch = history.record_geometry(path, pid, geom, precision=precision, precision_m=precision_m,
                                          geom_source=geom_source, editor=editor.label, note=note)
         except (history.HistoryError, safe_write.WriteError) as e:
-            st.error(str(e))
+            st.error(draw.md(str(e)))
         else:
             moved = f"（已从 {ch.previous_layer} 移到 {ch.layer}）" if ch.layer != ch.previous_layer else ""
             ss["ed_flash"] = [f"已保存 {row['name']} 的新几何{moved}。原几何保留在历史中，可恢复。"]
@@ -218,11 +219,11 @@ with tab_geom:
                 u = upload.read_upload(f.getvalue(), f.name, epsg=epsg.strip() or None, amap=amap,
                                        allowed_kinds=kinds)
             except upload.UploadError as e:
-                st.error(str(e))
+                st.error(draw.md(str(e)))
             else:
-                st.success(f"文件可用：{u.n_features} 个要素，{upload.KIND_ZH[u.kind]}，坐标系 {u.source_crs}。")
+                st.success(f"文件可用：{u.n_features} 个要素，{upload.KIND_ZH[u.kind]}，坐标系 {draw.md(u.source_crs)}。")
                 for n in u.notes:
-                    st.info(n)
+                    st.info(draw.md(n))
                 _map(row.geometry, u.geometry, key="ed_preview_upload")
                 _save_form(u.geometry, "upload")
     else:
@@ -234,12 +235,12 @@ with tab_geom:
                 g = shapely.geometry.shape(drawings[-1]["geometry"])
                 g, notes = upload.check_geometry(g, allowed_kinds=kinds)
             except upload.UploadError as e:
-                st.error(str(e))
+                st.error(draw.md(str(e)))
             except (KeyError, TypeError, ValueError):
                 st.error("无法识别绘制的几何。")
             else:
                 for n in notes:
-                    st.info(n)
+                    st.info(draw.md(n))
                 st.success(f"已绘制{upload.KIND_ZH[upload.kind_of(g)]}，可以保存。")
                 _save_form(g, "draw")
 
@@ -267,7 +268,7 @@ with tab_hist:
                 try:
                     history.restore_geometry(path, pid, pick, editor=editor.label)
                 except (history.HistoryError, safe_write.WriteError) as e:
-                    st.error(str(e))
+                    st.error(draw.md(str(e)))
                 else:
                     ss["ed_flash"] = [f"已恢复记录 #{pick} 的几何。"]
                     st.rerun()

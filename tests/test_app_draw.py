@@ -1,4 +1,5 @@
 """Map building: escaping, styles from layers.styles, draw order, offline assets."""
+import html
 import json
 import re
 
@@ -41,6 +42,28 @@ def test_hostile_names_never_reach_html_unescaped(name):
         assert name.replace("<", "").replace(">", "").replace('"', "").replace("`", "") == \
             draw.esc(name).replace("&lt;", "").replace("&gt;", "").replace("&quot;", "").replace("&#96;", "") \
             .replace("&#x27;", "'").replace("&amp;", "&")
+
+
+MD_HOSTILE = [
+    "![x](http://example.invalid/x.png)", "[登录](http://evil.example)", "<img src=x onerror=alert(1)>",
+    "**粗** _斜_ ~~删~~ `代码`", "# 标题", "- 列表", "2025. 编号", "> 引用", "a\n\n![x](http://e.invalid/y.png)",
+    "<http://evil.example>", "WWW.evil.example a@evil.example HTTPS://x", "[a][r]\n\n[r]: http://evil.example", "&lt;b&gt; &amp;", "a\\*b\\*", "王工 (wang)",
+] + list(HOSTILE_NAMES)
+
+
+@pytest.mark.parametrize("text", MD_HOSTILE)
+def test_markdown_escape_leaves_plain_text_only(text):
+    from markdown_it import MarkdownIt
+    out = MarkdownIt("commonmark").enable("strikethrough").render(draw.md(text))
+    assert re.fullmatch(r"<p>[^<]*</p>\n", out), out  # one paragraph of text: no link, image, tag, list, heading
+    shown = MarkdownIt("commonmark").render(draw.md(text))[3:-5]
+    shown = html.unescape(shown)
+    assert not re.search(r"(?i)https?:|www\.|\w@", shown)  # GFM autolink literals are found in the parsed text
+    assert shown.replace(draw.WORD_JOINER, "") == " ".join(text.split())  # reads as given (whitespace collapsed)
+
+
+def test_markdown_escape_of_missing_values():
+    assert draw.md(None) == "" and draw.md(float("nan")) == ""
 
 
 def test_payload_keeps_popup_texts_in_a_shared_string_table(gdf):

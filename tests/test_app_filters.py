@@ -40,6 +40,18 @@ def test_odd_year_tokens_give_a_notice_not_an_exception(gdf, raw):
     assert len(notices) == 1 and "目标年份" in notices[0]
 
 
+def test_notices_repeat_long_url_values_shortened_to_one_line(gdf):
+    _, notices = parse_query({"county": "x" * 500, "agency": "a\n\nb"}, options_from(gdf))
+    assert notices[0] == f"链接中的县(市、区)“{'x' * 40}…”无法识别，已忽略。"
+    assert "“a b”" in notices[1]
+
+
+def test_describe_quotes_every_value(gdf):
+    f = Filters(county=("冠县",), q="[登录](http://evil)")
+    assert describe(f, lambda v: f"<{v}>") == "县(市、区)：<冠县>；搜索：<[登录](http://evil)>"
+    assert describe(f) == "县(市、区)：冠县；搜索：[登录](http://evil)"
+
+
 def test_round_trip_through_the_url(gdf):
     f = Filters(status=("preliminary", "completed"), county=("莘县", "冠县"), year=("2025", NO_YEAR), q="河 道")
     back, notices = parse_query(to_query(f), options_from(gdf))

@@ -115,6 +115,16 @@ def test_table_locate_opens_the_map_on_that_project(app):
     assert qp(app, "locate") == "P00003"
 
 
+def test_project_names_are_shown_as_markdown_text(app, gpkg):
+    from markdown_it import MarkdownIt
+    from mapview.draw import md
+    name = store.read_projects(gpkg).set_index("id").loc["P00002", "name"]  # 反引号`项目`${x}
+    app.query_params["locate"] = "P00002"
+    app.run()
+    assert [i.value for i in app.info] == [f"已定位：{md(name)}"]
+    assert "<code>" not in MarkdownIt("commonmark").render(app.info[0].value)
+
+
 def test_statistics_tables(app, gpkg):
     app.query_params["county"] = "冠县"
     app.run()

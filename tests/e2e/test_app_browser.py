@@ -144,3 +144,18 @@ def test_a_page_file_url_opened_first_hands_over_to_the_router(gpkg, browser_con
         wait_map_drawn(pg)
         assert pg.locator('[data-testid="stException"]').count() == 0
         pg.close()
+
+
+def test_url_values_in_notices_are_text_never_images_or_links(server, page, browser_context):
+    from urllib.parse import quote
+    image, link = "![x](http://example.invalid/x.png)", "[登录](http://evil.example)"
+    page.goto(f"{server}/?county={quote(image)}&q={quote(link)}")
+    notice = page.locator('[data-testid="stAlert"]', has_text="无法识别")
+    expect(notice).to_be_visible()
+    wait_map_drawn(page)
+    page.wait_for_timeout(500)
+    assert not [u for u in browser_context.guard.blocked if "example.invalid" in u]
+    assert page.locator('img[src*="example.invalid"], a[href*="evil.example"]').count() == 0
+    shown = lambda loc: loc.inner_text().replace("\u2060", "")  # the word joiner that stops autolinks  # noqa: E731
+    assert f"链接中的县(市、区)“{image}”无法识别" in shown(notice)
+    assert f"搜索：{link}" in shown(page.locator('[data-testid="stCaptionContainer"]', has_text="搜索"))
