@@ -182,6 +182,14 @@ def apply(gdf: pd.DataFrame, f: Filters) -> pd.DataFrame:
     return gdf[mask(gdf, f)]
 
 
+def as_of_view(gdf: pd.DataFrame, statuses: Mapping[str, str], f: Filters) -> pd.DataFrame:
+    """The projects as they were on a date, filtered: each status replaced by the one it had then (`statuses`:
+    id → status; a project without an entry keeps its own) *before* the filters apply, so a status filter selects
+    by the status on that date."""
+    then = gdf.assign(status=gdf["id"].map(statuses).fillna(gdf["status"]))
+    return apply(then, f)
+
+
 def facet_counts(gdf: pd.DataFrame, f: Filters, name: str) -> dict[str, int]:
     """Counts per value of one facet under every *other* filter — what a legend-filter shows beside each entry."""
     sub = apply(gdf, f.without(name))

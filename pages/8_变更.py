@@ -1,7 +1,7 @@
 """变更与回溯: the map "as of" a date (each project's status then) and what changed since a date.
 
 Reads the history tables of the GeoPackage (layers.history); no login needed, nothing is written. The app's filters
-(sidebar) apply; statuses shown are those on the chosen date.
+(sidebar) apply to the projects as they were on the chosen date (a status filter selects by the status then).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 from layers import history
 from layers.vocab import PLAN_DATE
 from mapview import assets, basemaps, data, draw, ui
+from mapview.filters import as_of_view
 
 c = ui.ctx()
 ss = st.session_state
@@ -41,12 +42,10 @@ only_changed = cols[2].checkbox("只显示有变更的项目", key="ch_only_chan
 statuses = _as_of(c.key, as_of.isoformat())
 changes = _changes(c.key, since.isoformat())
 changed = set(changes["project_id"])
-shown = c.filtered.copy()
-shown["status"] = shown["id"].map(statuses).fillna(shown["status"])
-if only_changed:
-    shown = shown[shown["id"].isin(changed)]
-n_changed = len(set(c.filtered["id"]) & changed)
-st.caption(f"{as_of.isoformat()} 的状态；规划文本中的状态截至 {PLAN_DATE}。当前筛选的 {len(c.filtered)} 个项目中，"
+view = as_of_view(c.projects, statuses, c.filters)  # statuses of that date first, then the filters
+shown = view[view["id"].isin(changed)] if only_changed else view
+n_changed = len(set(view["id"]) & changed)
+st.caption(f"{as_of.isoformat()} 的状态；规划文本中的状态截至 {PLAN_DATE}。当前筛选的 {len(view)} 个项目中，"
            f"{n_changed} 个在 {since.isoformat()} 之后有变更（状态按生效日期，几何按记录日期）。")
 
 gone = assets.missing()
@@ -65,7 +64,7 @@ else:
 
 st.subheader(f"{since.isoformat()} 之后的变更")
 names = dict(zip(c.projects["id"], c.projects["name"]))
-visible = set(c.filtered["id"])
+visible = set(view["id"])
 rows = changes[changes["project_id"].isin(visible)]
 if not len(rows):
     st.caption("没有变更记录。")

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from benchmarks.synthetic import project_frame
-from mapview.filters import (NO_YEAR, Filters, apply, describe, facet_counts, filename_stem, options_from,
-                             parse_query, to_query)
+from mapview.filters import (NO_YEAR, Filters, apply, as_of_view, describe, facet_counts, filename_stem,
+                             options_from, parse_query, to_query)
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +110,15 @@ def test_description_and_file_name_carry_the_filter():
     assert filename_stem(f, "2025-03-01") == "聊城项目_2025-03-01_status-under_construction_county-冠县"
     assert filename_stem(Filters(q="a/b c"), "2025-03-01") == "聊城项目_2025-03-01_q-a-b-c"
     assert filename_stem(Filters(), "2025-03-01").endswith("全部")
+
+
+def test_as_of_view_filters_by_the_status_on_that_date():
+    projects = pd.DataFrame({"id": ["A", "B", "C"], "status": ["completed", "under_construction", "proposed"],
+                             "county": ["冠县", "冠县", "莘县"]})
+    then = {"A": "under_construction", "B": "preliminary"}  # C has no entry: keeps its status
+    view = as_of_view(projects, then, Filters(status=("under_construction",)))
+    assert view["id"].tolist() == ["A"] and view["status"].tolist() == ["under_construction"]
+    assert as_of_view(projects, then, Filters(status=("proposed",)))["id"].tolist() == ["C"]
+    everything = as_of_view(projects, then, Filters(county=("冠县",)))
+    assert dict(zip(everything["id"], everything["status"])) == {"A": "under_construction", "B": "preliminary"}
+    assert projects["status"].tolist() == ["completed", "under_construction", "proposed"]  # input unchanged
