@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Iterable, Mapping
+from urllib.parse import urlencode
 
 import pandas as pd
 
@@ -149,6 +150,13 @@ def to_query(f: Filters) -> dict[str, str]:
         if v:
             out[name] = v if isinstance(v, str) else ",".join(v)
     return out
+
+
+def share_query(f: Filters) -> str:
+    """The filters as a URL query string to copy ('?status=…&q=…'; '' when none): URL-encoded, so a search with
+    `&`, `#`, `+` or spaces survives; commas between values stay readable."""
+    q = to_query(f)
+    return "?" + urlencode(q, safe=",") if q else ""
 
 
 def _list_match(series: pd.Series, wanted: Iterable[str]) -> pd.Series:

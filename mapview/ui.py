@@ -21,7 +21,7 @@ from layers.vocab import CATEGORIES, STATUSES
 from mapview import basemaps, data
 from mapview.draw import esc, md
 from mapview.filters import (PARAM_NAMES, Filters, Options, apply, describe, facet_counts, label,
-                             options_from, parse_query, shown, to_query)
+                             options_from, parse_query, share_query, shown, to_query)
 
 APP_TITLE = "聊城市 2023—2025 年重点项目地图"
 OTHER_PARAMS = ("mode", "basemap", "locate")  # URL keys besides the filters
@@ -208,10 +208,10 @@ def sidebar(c: Context) -> None:
                           "显示时项目自动偏移，导出数据始终为 WGS84。")
         ss.w_present = c.present
         st.toggle("演示模式(投影用)", key="w_present", on_change=_on_present)
-        q = to_query(f)
-        if q:
+        link = share_query(f)
+        if link:
             st.caption("当前筛选的链接参数（可复制分享）：")
-            st.code("?" + "&".join(f"{k}={v}" for k, v in q.items()), language=None)
+            st.code(link, language=None)
 
 
 BASE_CSS = """

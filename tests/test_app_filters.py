@@ -4,7 +4,7 @@ import pytest
 
 from benchmarks.synthetic import project_frame
 from mapview.filters import (NO_YEAR, Filters, apply, as_of_view, describe, facet_counts, filename_stem,
-                             options_from, parse_query, to_query)
+                             options_from, parse_query, share_query, to_query)
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +122,15 @@ def test_as_of_view_filters_by_the_status_on_that_date():
     everything = as_of_view(projects, then, Filters(county=("冠县",)))
     assert dict(zip(everything["id"], everything["status"])) == {"A": "under_construction", "B": "preliminary"}
     assert projects["status"].tolist() == ["completed", "under_construction", "proposed"]  # input unchanged
+
+
+def test_share_link_is_url_encoded_and_reads_back(gdf):
+    from urllib.parse import parse_qs
+    f = Filters(status=("preliminary", "completed"), county=("冠县",), q="A&B #3 c+d 100%")
+    link = share_query(f)
+    assert link.startswith("?status=preliminary,completed&") and "#" not in link and " " not in link
+    params = parse_qs(link[1:])
+    assert params["q"] == ["A&B #3 c+d 100%"] and set(params) == {"status", "county", "q"}
+    back, notices = parse_query(params, options_from(gdf))
+    assert back == f and notices == []
+    assert share_query(Filters()) == ""

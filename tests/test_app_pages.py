@@ -82,6 +82,13 @@ def test_search_county_and_clear(app):
     assert "冠县" in summary(app)
 
 
+def test_sidebar_share_link_is_url_encoded(app):
+    app.run()
+    app.text_input(key="w_q").input("a&b #1+2").run()
+    links = [c.value for c in app.sidebar.code]
+    assert links == ["?q=a%26b+%231%2B2"]
+
+
 def test_filters_survive_a_page_switch(app):
     app.query_params["category"] = "river"
     app.run()
