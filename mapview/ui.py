@@ -66,7 +66,7 @@ def _url_params() -> dict[str, list[str]]:
     return {k: qp.get_all(k) for k in qp.keys()}
 
 
-def _init_from_url(opts: Options, token: str | None) -> None:
+def _init_from_url(opts: Options, token: str | None, ids) -> None:
     """First run of a session: the URL is the source of truth."""
     ss = st.session_state
     params = _url_params()
@@ -83,7 +83,11 @@ def _init_from_url(opts: Options, token: str | None) -> None:
     ss.pm_notices = notices
     ss.pm_present = mode == "present"
     ss.pm_basemap = bm
-    ss.pm_locate = (params.get("locate") or [None])[-1]
+    locate = (params.get("locate") or [None])[-1]
+    if locate is not None and locate not in ids:
+        notices.append(f"链接中要定位的项目编号“{shown(locate)}”不存在，已忽略。")
+        locate = None
+    ss.pm_locate = locate
 
 
 def _write_url(ctx_filters: Filters) -> None:
@@ -263,7 +267,7 @@ def setup() -> Context:
     opts = options_from(projects)
     token = basemaps.tianditu_token(_secrets())
     if "pm_filters" not in ss:
-        _init_from_url(opts, token)
+        _init_from_url(opts, token, set(projects["id"]))
     present = bool(ss.pm_present)
     f = ss.pm_filters
     c = Context(path=path, key=key, counties=counties, projects=projects, filtered=apply(projects, f),

@@ -35,6 +35,8 @@ if c.locate:
         cols = st.columns([6, 1], vertical_alignment="center")
         cols[0].info(f"已定位：{draw.md(row.iloc[0]['name'])}")
         cols[1].button("取消定位", on_click=lambda: st.session_state.update(pm_locate=None))
+    else:  # e.g. the data was rebuilt since the project was chosen (unknown ids from the URL are dropped in ui)
+        st.warning(f"要定位的项目编号“{draw.md(c.locate)}”不在数据中。", icon="⚠️")
 legend = draw.legend_html(c.filtered["status"].value_counts().to_dict(),
                           c.filtered["category"].value_counts().to_dict(),
                           title=f"共 {len(c.filtered)} 个项目")

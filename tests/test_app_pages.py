@@ -132,6 +132,14 @@ def test_project_names_are_shown_as_markdown_text(app, gpkg):
     assert "<code>" not in MarkdownIt("commonmark").render(app.info[0].value)
 
 
+def test_unknown_locate_id_gives_a_notice_and_is_dropped(app):
+    app.query_params["locate"] = "P99999"
+    app.run()
+    assert not app.exception
+    assert [w.value for w in app.warning] == ["链接中要定位的项目编号“P99999”不存在，已忽略。"]
+    assert "locate" not in app.query_params and not app.info
+
+
 def test_statistics_tables(app, gpkg):
     app.query_params["county"] = "冠县"
     app.run()
