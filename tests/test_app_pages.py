@@ -138,6 +138,9 @@ def test_unknown_locate_id_gives_a_notice_and_is_dropped(app):
     assert not app.exception
     assert [w.value for w in app.warning] == ["链接中要定位的项目编号“P99999”不存在，已忽略。"]
     assert "locate" not in app.query_params and not app.info
+    app.session_state["pm_locate"] = "P99999"  # chosen earlier in the session, gone from the data since
+    app.switch_page("pages/0_地图.py").run()
+    assert any("P99999" in w.value and "不在数据中" in w.value for w in app.warning)
 
 
 def test_statistics_tables(app, gpkg):
