@@ -24,6 +24,7 @@ import json
 import re
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +108,21 @@ def _check_utf8(data: bytes, what: str) -> None:
             from None
 
 
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """One member's bytes; a damaged, encrypted or oddly compressed member is an UploadError, not a traceback."""
+    member = Path(info.filename).name
+    try:
+        return zf.read(info)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        raise UploadError(f"zip 文件已损坏：其中的 {member} 无法解压（{e}）。请重新打包后上传。",
+                          f"The zip file is damaged: {member} cannot be unpacked ({e}). Zip it again and upload.") \
+            from None
+    except (RuntimeError, NotImplementedError) as e:  # encrypted, or a compression method zipfile lacks
+        raise UploadError(f"zip 中的 {member} 无法解压（加密或不支持的压缩方式：{e}）。请用普通 zip 重新打包。",
+                          f"{member} in the zip cannot be unpacked (encrypted or unsupported compression: {e}). "
+                          "Zip it again as a plain zip.") from None
+
+
 def _unzip_shapefile(data: bytes, folder: Path) -> Path:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -131,7 +147,7 @@ def _unzip_shapefile(data: bytes, folder: Path) -> Path:
         for info in infos:
             name = info.filename
             if name[:len(stem)] == stem and re.fullmatch(r"\.[A-Za-z0-9.]{1,10}", name[len(stem):]):
-                (folder / ("upload" + name[len(stem):].lower())).write_bytes(zf.read(info))
+                (folder / ("upload" + name[len(stem):].lower())).write_bytes(_read_member(zf, info))
     shp = folder / "upload.shp"
     missing = [ext for ext in (".shx", ".dbf") if not (folder / f"upload{ext}").exists()]
     if missing:

@@ -159,6 +159,26 @@ def test_bad_files(data, name, needle):
     assert " / " in _err(e) and e.value.zh and e.value.en
 
 
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+@pytest.mark.parametrize("member", [".shp", ".dbf"])
+def test_corrupt_zip_member_is_an_upload_error(tmp_path, compression, member):
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    gpd.GeoDataFrame({"name": ["河道"] * 50}, geometry=[LINE] * 50, crs="EPSG:4326").to_file(folder / "河道.shp")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as zf:
+        for f in sorted(folder.iterdir()):
+            zf.write(f, arcname=f.name)
+    data = bytearray(buf.getvalue())
+    info = next(i for i in zipfile.ZipFile(io.BytesIO(bytes(data))).infolist() if i.filename.endswith(member))
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)  # the member's bytes
+    for k in range(start + 8, start + min(info.compress_size, 40)):
+        data[k] ^= 0x5A
+    with pytest.raises(up.UploadError) as e:
+        up.read_upload(bytes(data), "河道.zip")
+    assert "损坏" in e.value.zh and "damaged" in e.value.en and member in _err(e)
+
+
 def test_gbk_geojson_message_names_the_encoding():
     data = _geojson(LINE).decode("utf-8").encode("gbk")
     with pytest.raises(up.UploadError) as e:
