@@ -149,18 +149,9 @@ def popup_from_parts(parts: list[str]) -> str:
     return f'<div class="pm-popup"><h4>{parts[0]}</h4><table>{"".join(rows)}</table></div>'
 
 
-def tooltip_from_parts(parts: list[str]) -> str:
-    a, b, c = (parts[i] for i in TOOLTIP_INDEX)
-    return f"<b>{parts[0]}</b><br>{a} · {b} · {c}"
-
-
 def popup_html(row) -> str:
     """Popup HTML for one project (a mapping of its fields). Every value escaped."""
     return popup_from_parts(popup_parts(row))
-
-
-def tooltip_html(row) -> str:
-    return tooltip_from_parts(popup_parts(row))
 
 
 def style_key(row) -> tuple[str, str, str]:
@@ -446,10 +437,8 @@ def bitset(flags) -> str:
 
 @dataclass
 class MapOptions:
-    present: bool = False
-    basemap: str = "none"
-    height: int = 640
-    locate: str | None = None
+    present: bool = False  # projector sizes (labels, legend, popups); the frame height is st_folium's
+    locate: str | None = None  # project id to open and zoom to
 
 
 def build_map(counties: Payload, projects: Payload, legend: str, opts: MapOptions,

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from layers.registry import split_list
 from layers.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
 
 NO_YEAR = "none"  # URL token for "no target year in the plan"
@@ -61,11 +62,10 @@ class Options:
     year: list[str] = field(default_factory=list)
 
 
-def split_list(value) -> list[str]:
-    """A `;`-joined field → its parts (stripped, empties dropped). NaN/None → []."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return []
-    return [p.strip() for p in str(value).split(";") if p.strip()]
+def parts(value) -> list[str]:
+    """A `;`-joined field of a feature → its parts, split as the registry splits (layers.registry.split_list).
+    A missing value (None/NaN) → []."""
+    return split_list(value) if isinstance(value, str) else []
 
 
 def year_token(value) -> str:
@@ -82,10 +82,10 @@ def options_from(gdf: pd.DataFrame) -> Options:
             if v not in getattr(opts, name):
                 getattr(opts, name).append(v)
     if "county" in gdf:
-        seen = {c for v in gdf["county"] for c in split_list(v)}
+        seen = {c for v in gdf["county"] for c in parts(v)}
         opts.county += sorted(seen - set(opts.county))
     if "lead_agency" in gdf:
-        opts.agency = sorted({a for v in gdf["lead_agency"] for a in split_list(v)})
+        opts.agency = sorted({a for v in gdf["lead_agency"] for a in parts(v)})
     if "target_year" in gdf:
         years = sorted({year_token(v) for v in gdf["target_year"]} - {NO_YEAR})
         has_none = gdf["target_year"].isna().any()
@@ -161,7 +161,7 @@ def share_query(f: Filters) -> str:
 
 def _list_match(series: pd.Series, wanted: Iterable[str]) -> pd.Series:
     wanted = set(wanted)
-    return series.map(lambda v: bool(wanted.intersection(split_list(v))))
+    return series.map(lambda v: bool(wanted.intersection(parts(v))))
 
 
 def mask(gdf: pd.DataFrame, f: Filters) -> pd.Series:
@@ -204,9 +204,9 @@ def facet_counts(gdf: pd.DataFrame, f: Filters, name: str) -> dict[str, int]:
     if name in ("status", "category"):
         return {str(k): int(v) for k, v in sub[name].value_counts().items()}
     if name == "county":
-        return pd.Series([c for v in sub["county"] for c in split_list(v)], dtype=object).value_counts().to_dict()
+        return pd.Series([c for v in sub["county"] for c in parts(v)], dtype=object).value_counts().to_dict()
     if name == "agency":
-        return pd.Series([a for v in sub["lead_agency"] for a in split_list(v)], dtype=object).value_counts().to_dict()
+        return pd.Series([a for v in sub["lead_agency"] for a in parts(v)], dtype=object).value_counts().to_dict()
     if name == "year":
         return {str(k): int(v) for k, v in sub["target_year"].map(year_token).value_counts().items()}
     raise ValueError(f"no facet {name!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from layers.vocab import CATEGORIES, STATUSES
-from mapview.filters import COUNTY_ORDER, split_list
+from mapview.filters import COUNTY_ORDER, parts
 
 STATUS_ORDER = list(STATUSES)
 
@@ -25,7 +25,7 @@ def _crosstab(rows: pd.DataFrame, index: str, order: list[str]) -> pd.DataFrame:
 def by_county_status(gdf: pd.DataFrame) -> pd.DataFrame:
     """County × status; a project in several counties counts once in each (the total row counts projects)."""
     rows = pd.DataFrame([{"县(市、区)": cty, "状态": STATUSES.get(s, (s,))[0]}
-                         for v, s in zip(gdf["county"], gdf["status"]) for cty in (split_list(v) or ["未定"])])
+                         for v, s in zip(gdf["county"], gdf["status"]) for cty in (parts(v) or ["未定"])])
     if rows.empty:
         rows = pd.DataFrame(columns=["县(市、区)", "状态"])
     t = _crosstab(rows, "县(市、区)", COUNTY_ORDER)

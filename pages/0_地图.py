@@ -41,8 +41,7 @@ legend = draw.legend_html(c.filtered["status"].value_counts().to_dict(),
                           c.filtered["category"].value_counts().to_dict(),
                           title=f"共 {len(c.filtered)} 个项目")
 m = draw.build_map(counties, projects, legend,
-                   draw.MapOptions(present=c.present, basemap=c.basemap, locate=c.locate,
-                                   height=900 if c.present else 680),
+                   draw.MapOptions(present=c.present, locate=c.locate),
                    tiles=basemaps.tile_layers(c.basemap, c.token))
 st_folium(m, height=900 if c.present else 680, use_container_width=True, returned_objects=[], key="pm_map")
 if len(c.filtered) == 0:

@@ -58,7 +58,7 @@ else:
     projects = draw.Payload(draw.safe_json(d), len(d["data"]["features"]), None)
     legend = draw.legend_html(shown["status"].value_counts().to_dict(), shown["category"].value_counts().to_dict(),
                               title=f"{as_of.isoformat()} · 共 {len(shown)} 个项目")
-    m = draw.build_map(counties, projects, legend, draw.MapOptions(present=c.present, basemap=c.basemap, height=560),
+    m = draw.build_map(counties, projects, legend, draw.MapOptions(present=c.present),
                        tiles=basemaps.tile_layers(c.basemap, c.token))
     st_folium(m, height=560, use_container_width=True, returned_objects=[], key="ch_map")
 

@@ -134,3 +134,14 @@ def test_share_link_is_url_encoded_and_reads_back(gdf):
     back, notices = parse_query(params, options_from(gdf))
     assert back == f and notices == []
     assert share_query(Filters()) == ""
+
+
+def test_list_fields_split_as_the_registry_splits():
+    frame = pd.DataFrame({"id": ["A", "B", "C"], "name": ["a", "b", "c"], "aliases": [None] * 3,
+                          "status": ["proposed"] * 3, "category": ["river"] * 3, "target_year": [2025] * 3,
+                          "county": ["冠县；莘县", "莘县、阳谷县", None], "lead_agency": ["市水利局", None, float("nan")]})
+    opts = options_from(frame)
+    assert {"冠县", "莘县", "阳谷县"} <= set(opts.county) and not any("；" in c or "、" in c for c in opts.county)
+    assert opts.agency == ["市水利局"]
+    assert apply(frame, Filters(county=("莘县",)))["id"].tolist() == ["A", "B"]
+    assert facet_counts(frame, Filters(), "county")["莘县"] == 2
