@@ -12,11 +12,9 @@ from layers.store import PROJECT_FIELDS
 from mapview import data
 from mapview.filters import Filters, apply, filename_stem
 
-FORMATS = {  # key → (button label, extension, MIME)
-    "geojson": ("GeoJSON (RFC 7946)", ".geojson", "application/geo+json"),
-    "gpkg": ("GeoPackage", ".gpkg", "application/geopackage+sqlite3"),
-    "csv": ("CSV (Excel 可直接打开)", ".csv", "text/csv"),
-}
+LABELS = {"geojson": "GeoJSON (RFC 7946)", "gpkg": "GeoPackage", "csv": "CSV (Excel 可直接打开)"}
+# key → (button label, extension, MIME); extensions and MIME types are layers.export's
+FORMATS = {fmt: (LABELS[fmt], ext, mime) for fmt, (mime, ext) in export.FORMATS.items()}
 
 
 def export_frame(filtered: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
