@@ -45,15 +45,20 @@ POPUP_FIELDS = [
 ]
 
 
+def _missing(value) -> bool:
+    """None, NaN, pd.NA, NaT."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-likes
+        return False
+
+
 def esc(value) -> str:
     """HTML-escape one value for text or attribute context. None/NaN → ''. Backticks too (template literals)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
     return html.escape(str(value), quote=True).replace("`", "&#96;")
 
 
@@ -75,13 +80,8 @@ def md(value) -> str:
     link, image, emphasis, heading, list, HTML tag or code span can form; a word joiner (invisible) inside
     `http:`, `www.` and before `@` stops GFM's autolink literals. The text reads as given.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
     text = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, " ".join(str(value).split()))
     text = _MD_INLINE.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
     m = _MD_BLOCK_START.match(text)
