@@ -277,6 +277,9 @@ class DataLayers(MacroElement):
       return d;
     };
     legend.addTo(map);
+    // the frame can be taller than the map: keep the whole legend inside the map (it scrolls when longer)
+    var fitLegend = function () { legend.getContainer().style.maxHeight = (map.getSize().y - 50) + 'px'; };
+    fitLegend(); map.on('resize', fitLegend);
   }
   function visibleFeatures(P) {  // O.visible: base64 bitset over P's features (null = all)
     if (O.visible === null) { return P.data.features; }
