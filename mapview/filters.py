@@ -34,6 +34,11 @@ FIELD_LABELS = {
 
 COUNTY_ORDER = list(COUNTIES.values()) + [CITY_WIDE]
 
+Q_MAX_CHARS = 100   # a search longer than this is cut (a planner types a few words, not a page)
+Q_MAX_TERMS = 8     # distinct words ANDed together; more would only ever narrow to nothing
+MAX_TOKENS = 1000   # values read from one URL parameter; the rest are ignored unread
+UNKNOWN_SHOWN = 3   # unknown values a notice repeats
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -97,8 +102,8 @@ def _tokens(raw) -> list[str]:
     if raw is None:
         return []
     if isinstance(raw, (list, tuple)):
-        raw = ",".join(str(r) for r in raw)
-    return [t.strip() for t in re.split(r"[,，]", str(raw)) if t.strip()]
+        raw = ",".join(str(r) for r in raw[:MAX_TOKENS])
+    return [t.strip() for t in re.split(r"[,，]", str(raw), maxsplit=MAX_TOKENS) if t.strip()][:MAX_TOKENS + 1]
 
 
 SHOWN_MAX = 40  # characters of a URL value repeated in a notice
@@ -115,30 +120,67 @@ def _valid_year(tok: str) -> bool:
     return tok == NO_YEAR or (re.fullmatch(r"[0-9]{4}", tok) is not None and YEAR_MIN <= int(tok) <= YEAR_MAX)
 
 
+def clean_search(raw) -> tuple[str, str | None]:
+    """Search text from the URL or the search box → (the words used, a notice when some were dropped).
+
+    Whitespace is folded, repeated words (case-insensitively) are dropped, and at most ``Q_MAX_TERMS`` words and
+    ``Q_MAX_CHARS`` characters are kept, so a 20 KB link costs no more to filter than a short search."""
+    if isinstance(raw, (list, tuple)):
+        raw = " ".join(str(x) for x in raw)
+    text = str(raw or "")[:100_000]  # a URL is shorter than this anyway; the search box takes Q_MAX_CHARS
+    words, seen = [], set()
+    for w in text.split():
+        if w.casefold() not in seen:
+            seen.add(w.casefold())
+            words.append(w)
+    kept = []
+    for w in words[:Q_MAX_TERMS]:
+        if len(" ".join(kept + [w])) > Q_MAX_CHARS:
+            break
+        kept.append(w)
+    q = " ".join(kept)
+    cut = len(kept) < len(words) or len(str(raw or "")) > len(text)
+    return q, (f"搜索内容过长，只使用了前 {len(kept)} 个词（最多 {Q_MAX_TERMS} 个词、{Q_MAX_CHARS} 个字符）。"
+               if cut else None)
+
+
+def _unknown_notice(name: str, unknown: list[str], more: bool = False) -> str:
+    """One notice for all unknown values of one URL parameter (never one per value). `more`: values past
+    MAX_TOKENS were not read."""
+    if len(unknown) == 1 and not more:
+        return f"链接中的{FIELD_LABELS[name]}“{shown(unknown[0])}”无法识别，已忽略。"
+    listed = "、".join(f"“{shown(u, 20)}”" for u in unknown[:UNKNOWN_SHOWN])
+    etc = "等" if len(unknown) > UNKNOWN_SHOWN else ""
+    unread = f"；只读取了前 {MAX_TOKENS} 个值" if more else ""
+    return f"链接中的{FIELD_LABELS[name]}有 {len(unknown)} 个值无法识别（{listed}{etc}{unread}），已忽略。"
+
+
 def parse_query(params: Mapping[str, object], options: Options | None = None) -> tuple[Filters, list[str]]:
-    """URL parameters → (Filters, notices). Unknown values are dropped; each drop gives a Chinese notice."""
+    """URL parameters → (Filters, notices). Unknown values are dropped, with one Chinese notice per parameter.
+    Work is bounded whatever the URL holds: ``MAX_TOKENS`` values per parameter, a capped search (clean_search)."""
     options = options or Options()
     notices: list[str] = []
     values: dict[str, object] = {}
     for name in ("status", "county", "category", "agency", "year"):
-        toks = _tokens(params.get(name))
         allowed = getattr(options, name)
         good: list[str] = []
-        for t in toks:
-            ok = _valid_year(t) if name == "year" else t in allowed
-            if ok and t not in good:
+        unknown: list[str] = []
+        tokens = _tokens(params.get(name))
+        for t in dict.fromkeys(tokens[:MAX_TOKENS]):
+            if _valid_year(t) if name == "year" else t in allowed:
                 good.append(t)
-            elif not ok:
-                notices.append(f"链接中的{FIELD_LABELS[name]}“{shown(t)}”无法识别，已忽略。")
+            else:
+                unknown.append(t)
+        if unknown:
+            notices.append(_unknown_notice(name, unknown, more=len(tokens) > MAX_TOKENS))
         if name == "year":
             good.sort(key=lambda y: (y == NO_YEAR, y))
         elif allowed:
             good.sort(key=lambda v: allowed.index(v) if v in allowed else len(allowed))
         values[name] = tuple(good)
-    q = params.get("q")
-    if isinstance(q, (list, tuple)):
-        q = " ".join(str(x) for x in q)
-    values["q"] = " ".join(str(q).split()) if q else ""
+    values["q"], cut = clean_search(params.get("q"))
+    if cut:
+        notices.append(cut)
     return Filters(**values), notices
 
 
@@ -180,7 +222,7 @@ def mask(gdf: pd.DataFrame, f: Filters) -> pd.Series:
     if f.q:
         text = (gdf["name"].fillna("").astype(str) + "\n" + gdf["aliases"].fillna("").astype(str)
                 + "\n" + gdf["id"].fillna("").astype(str)).str.casefold()
-        for term in f.q.casefold().split():
+        for term in dict.fromkeys(f.q.casefold().split()[:Q_MAX_TERMS]):
             m &= text.str.contains(term, regex=False)
     return m
 

@@ -20,8 +20,8 @@ from layers import store, styles
 from layers.vocab import CATEGORIES, STATUSES
 from mapview import basemaps, data
 from mapview.draw import esc, md
-from mapview.filters import (PARAM_NAMES, Filters, Options, apply, describe, facet_counts, label,
-                             options_from, parse_query, share_query, shown, to_query)
+from mapview.filters import (PARAM_NAMES, Q_MAX_CHARS, Filters, Options, apply, clean_search, describe, facet_counts,
+                             label, options_from, parse_query, share_query, shown, to_query)
 
 APP_TITLE = "聊城市 2023—2025 年重点项目地图"
 OTHER_PARAMS = ("mode", "basemap", "locate")  # URL keys besides the filters
@@ -128,7 +128,9 @@ def _on_multi(name: str) -> None:
 
 
 def _on_q() -> None:
-    _set_filters(q=" ".join(st.session_state.w_q.split()))
+    q, cut = clean_search(st.session_state.w_q)
+    _set_filters(q=q)
+    st.session_state.pm_notices = [cut] if cut else []
 
 
 def _on_clear() -> None:
@@ -191,7 +193,8 @@ def sidebar(c: Context) -> None:
     f = c.filters
     with st.sidebar:
         ss.w_q = f.q
-        st.text_input("搜索项目名称或别名", key="w_q", on_change=_on_q, placeholder="如：徒骇河、高铁")
+        st.text_input("搜索项目名称或别名", key="w_q", on_change=_on_q, placeholder="如：徒骇河、高铁",
+                      max_chars=Q_MAX_CHARS)
         st.markdown("**状态**（图例即筛选，数字为项目数）")
         _legend_group("status", c.options.status, facet_counts(c.projects, f, "status"), _status_swatch, f)
         cat_counts = facet_counts(c.projects, f, "category")
