@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pyogrio
 import shapely
 from shapely.geometry import LineString, Point
 from shapely.ops import linemerge
@@ -29,6 +31,7 @@ AREA_CATEGORIES = {"irrigation_district", "ecological_restoration", "cooperation
 PRECISIONS = ("exact", "approximate", "schematic", "county")
 CLIP_BUFFER_M = 1500  # border rivers run along the boundary: keep what lies within 1.5 km of the city
 SCHEMATIC_MIN_M = 5000  # a line drawn through a few waypoints is not better than this
+MAX_RADIUS_M = 200_000  # no error radius (and no ring) is larger than the region itself
 
 
 class GeocodeError(ValueError):
@@ -45,8 +48,25 @@ class Located:
     def __post_init__(self):
         if self.precision not in PRECISIONS:
             raise GeocodeError(f"precision {self.precision!r} not in {PRECISIONS}")
-        if not self.precision_m > 0:
-            raise GeocodeError("precision_m must be > 0")
+        if not (math.isfinite(self.precision_m) and 0 < self.precision_m <= MAX_RADIUS_M):
+            raise GeocodeError(f"precision_m must be a number of metres in (0, {MAX_RADIUS_M:g}], "
+                               f"not {self.precision_m!r}")
+        check_drawable(self.geometry)
+
+
+def check_drawable(geom) -> None:
+    """A geometry the map and the exports can use: not empty, every coordinate a finite number inside the region
+    box (boundaries.REGION_BOX). Raises GeocodeError saying what is wrong."""
+    if geom is None or geom.is_empty:
+        raise GeocodeError("the geometry is empty")
+    coords = shapely.get_coordinates(geom)
+    if not np.isfinite(coords).all():
+        raise GeocodeError("the geometry has a coordinate that is not a finite number (NaN or infinity)")
+    x0, y0, x1, y1 = boundaries.REGION_BOX
+    (lon0, lat0), (lon1, lat1) = coords.min(axis=0), coords.max(axis=0)
+    if lon0 < x0 or lat0 < y0 or lon1 > x1 or lat1 > y1:
+        raise GeocodeError(f"the geometry reaches outside the region (lon {lon0:.4f}–{lon1:.4f}, "
+                           f"lat {lat0:.4f}–{lat1:.4f}; allowed lon {x0}–{x1}, lat {y0}–{y1})")
 
 
 def _round_m(x: float) -> float:
@@ -121,7 +141,10 @@ class Geocoder:
         path = self.geometries_dir / f"{project.id}.geojson"
         if not path.exists():
             return None
-        gdf = gpd.read_file(path, engine="pyogrio")
+        try:
+            gdf = gpd.read_file(path, engine="pyogrio")
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as err:
+            raise GeocodeError(f"{path}: cannot be read as GeoJSON ({err})") from None
         if gdf.empty:
             raise GeocodeError(f"{path}: no features")
         if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
@@ -130,8 +153,16 @@ class Geocoder:
         missing = [k for k in ("precision", "precision_m", "source") if k not in gdf.columns or props[k] in (None, "")]
         if missing:
             raise GeocodeError(f"{path}: the first feature must carry {', '.join(missing)}")
-        geom = shapely.make_valid(shapely.union_all(gdf.geometry.values))
-        return Located(geom, f"{props['source']} ({path.name})", str(props["precision"]), float(props["precision_m"]))
+        try:
+            precision_m = float(props["precision_m"])
+        except (TypeError, ValueError):
+            raise GeocodeError(f"{path}: precision_m {props['precision_m']!r} is not a number of metres") from None
+        try:
+            check_drawable(shapely.GeometryCollection([g for g in gdf.geometry.values if g is not None]))
+            geom = shapely.make_valid(shapely.union_all(gdf.geometry.values))
+            return Located(geom, f"{props['source']} ({path.name})", str(props["precision"]), precision_m)
+        except GeocodeError as err:
+            raise GeocodeError(f"{path}: {err}") from None
 
     def hint(self, project) -> Located | None:
         hint = project.locate

