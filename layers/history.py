@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import datetime as dt
 import difflib
+import re
 import sqlite3
 import sys
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ import shapely
 
 from layers import safe_write as sw
 from layers.store import PROJECT_LAYERS, gpkg_path
-from layers.vocab import PRECISIONS, STATUSES
+from layers.vocab import PLAN_DATE, PRECISIONS, STATUSES
 
 STATUS_TABLE = "status_history"
 GEOMETRY_TABLE = "geometry_history"
@@ -161,10 +162,17 @@ def _parse_date(value, *, today: dt.date | None = None) -> str:
     if isinstance(value, dt.date):
         d = value
     else:
-        try:
-            d = dt.date.fromisoformat(str(value).strip())
+        text = str(value).strip()
+        try:  # fromisoformat alone would take '20240102' and '2024-W01-1'
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+                raise ValueError
+            d = dt.date.fromisoformat(text)
         except ValueError:
-            raise HistoryError(f"日期 {value!r} 不是 YYYY-MM-DD 格式。 / Date {value!r} is not YYYY-MM-DD.") from None
+            raise HistoryError(f"日期 {text[:40]!r} 不是 YYYY-MM-DD 格式。 / Date {text[:40]!r} is not YYYY-MM-DD.") \
+                from None
+    if d.isoformat() < PLAN_DATE:
+        raise HistoryError(f"生效日期 {d.isoformat()} 早于规划日期 {PLAN_DATE}；规划之前的状态即规划文本所述。 / "
+                           f"Effective date {d.isoformat()} is before the plan's date {PLAN_DATE}.")
     if d > today:
         raise HistoryError(f"生效日期 {d.isoformat()} 晚于今天 ({today.isoformat()})，不能记录未来的变更。 / "
                            f"Effective date {d.isoformat()} is in the future (today is {today.isoformat()}).")
@@ -236,12 +244,22 @@ def record_status(gpkg, project_id: str, new_status: str, effective_date, *, not
             f'editor, recorded_at) VALUES (?,?,?,?,?,?,?,?)',
             (project_id, old, new_status, eff, note, source, editor, _now()))
         row_fid = cur.lastrowid
-        conn.touch(STATUS_TABLE, geometry=False)
         rows = _status_rows(conn, project_id)
+        _chain_old_statuses(conn, rows)
+        conn.touch(STATUS_TABLE, geometry=False)
         current = rows[-1][2]  # latest effective date, then latest recorded
         conn.execute(f'UPDATE {sw.quote(layer)} SET "status"=? WHERE {sw.quote(pk)}=?', (current, fid))
         conn.touch(layer, geometry=False)
     return StatusChange(row_fid, project_id, old, new_status, eff, current)
+
+
+def _chain_old_statuses(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Keep one project's rows consistent after a back-dated insert: each row's old_status is the new_status of the
+    row before it in effective order (old_status is derived; the recorded facts — new status, date, note, editor —
+    are never changed)."""
+    for (_, _, prev_new, _, _), (_, old, _, _, fid) in zip(rows, rows[1:]):
+        if old != prev_new:
+            conn.execute(f'UPDATE "{STATUS_TABLE}" SET old_status=? WHERE fid=?', (prev_new, fid))
 
 
 def _current_statuses(conn: sqlite3.Connection) -> dict[str, str]:
