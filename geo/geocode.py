@@ -20,6 +20,7 @@ import numpy as np
 import pyogrio
 import shapely
 from shapely.geometry import LineString, Point
+import shapely.ops
 from shapely.ops import linemerge
 
 from geo import boundaries, rivers
@@ -69,6 +70,13 @@ def check_drawable(geom) -> None:
                            f"lat {lat0:.4f}–{lat1:.4f}; allowed lon {x0}–{x1}, lat {y0}–{y1})")
 
 
+def farthest_m(point, area) -> float:
+    """The largest distance in metres (EPSG:4548) from a point to any part of an area or line."""
+    p = to_metric(point)
+    coords = shapely.get_coordinates(to_metric(area))
+    return float(np.hypot(coords[:, 0] - p.x, coords[:, 1] - p.y).max())
+
+
 def _round_m(x: float) -> float:
     """Round an error radius up to two significant figures: honest, not falsely precise."""
     if x <= 0:
@@ -110,6 +118,18 @@ def river_course(name: str) -> Located:
     return Located(clip_to_city(schematic),
                    f"schematic course of the {name} through approximate waypoints (geo/rivers.py); "
                    "no river dataset available here follows it", "schematic", 5000.0)
+
+
+def _into_city(point, margin_m: float = 50.0):
+    """A point on a border river as the city's bank of it: the nearest point inside the city when the river line
+    runs just outside the boundary (the two datasets differ by a few hundred metres)."""
+    city = boundaries.city_geometry()
+    if city.contains(point):
+        return point
+    c_m, p_m = to_metric(city), to_metric(point)
+    edge = shapely.ops.nearest_points(c_m.boundary, p_m)[0]
+    inward = shapely.ops.nearest_points(c_m.buffer(-margin_m).boundary, edge)[0]
+    return from_metric(inward)
 
 
 def _midpoint(geom):
@@ -197,15 +217,14 @@ class Geocoder:
         raise GeocodeError(f"{project.id}: unknown location hint {hint!r}")
 
     def admin_fallback(self, project) -> Located:
+        """The county (or counties) the plan names: their area for area categories, else a point inside them. The
+        radius is the farthest any part of the area lies from that point: the project may be anywhere in it."""
         area = boundaries.county_geometry(project.county)
-        area_m = to_metric(area).area
-        radius = math.sqrt(area_m / math.pi)
+        point = area.point_on_surface()
         label = "、".join(project.county) or "全市"
-        if project.category in AREA_CATEGORIES:
-            geom = area
-        else:
-            geom = area.point_on_surface()
-        return Located(geom, f"administrative fallback: {label} ({boundaries.SOURCE})", "county", _round_m(radius))
+        geom = area if project.category in AREA_CATEGORIES else point
+        return Located(geom, f"administrative fallback: {label} ({boundaries.SOURCE})", "county",
+                       _round_m(farthest_m(point, area)))
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _place(self, name: str, project) -> Place:
@@ -224,7 +243,7 @@ class Geocoder:
         if where in self.gazetteer:
             place = self.gazetteer[where]
             p = Point(place.lon, place.lat)
-            on = river.interpolate(river.project(p))
+            on = _into_city(river.interpolate(river.project(p)))
             dist = to_metric(on).distance(to_metric(p))
             prec = max(course.precision_m, place.precision_m, 3000.0)
             return Located(on, f"on the {river_name} nearest {place.name} ({dist / 1000:.1f} km away); "

@@ -4,7 +4,7 @@ import json
 import pytest
 from shapely.geometry import Point
 
-from geo import gazetteer
+from geo import boundaries, gazetteer
 from geo.crs import to_metric
 from geo.geocode import GeocodeError, Geocoder, check_in_counties
 from layers.registry import Project, load
@@ -55,8 +55,18 @@ def test_point_radius_override_only_widens(gaz, tmp_path):
 def test_county_fallback_when_no_hint(gaz, tmp_path):
     loc = Geocoder(gaz, geometries_dir=tmp_path).locate(project())
     assert loc.precision == "county" and loc.geometry.geom_type == "Point"
-    assert 15000 < loc.precision_m < 25000  # radius of a ~1,160 km² county
+    # the radius covers the whole county: every vertex of its boundary lies within it
+    county_m = to_metric(boundaries.county_geometry(["冠县"]))
+    assert to_metric(loc.geometry).buffer(loc.precision_m).covers(county_m)
+    assert loc.precision_m < 1.3 * to_metric(loc.geometry).hausdorff_distance(county_m)
     assert "administrative fallback" in loc.geom_source
+
+
+@pytest.mark.parametrize("counties", [["冠县"], ["莘县", "冠县", "临清市"], ["全市"]])
+def test_every_county_fallback_radius_covers_its_area(gaz, tmp_path, counties):
+    loc = Geocoder(gaz, geometries_dir=tmp_path).locate(project(category="irrigation_district", county=counties))
+    area_m = to_metric(boundaries.county_geometry(counties))
+    assert to_metric(loc.geometry.point_on_surface()).buffer(loc.precision_m, quad_segs=64).covers(area_m)
     assert check_in_counties(loc.geometry, ["冠县"]) == []
 
 
