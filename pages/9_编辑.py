@@ -48,6 +48,15 @@ def _logout() -> None:
         del ss[k]
 
 
+def _login_client() -> str:
+    """Who is trying to log in, for the login limits (layers.editors): the connection's address, else this session."""
+    try:
+        ip = st.context.ip_address  # None on localhost; behind a proxy see layers.editors
+    except Exception:  # no server connection (AppTest)
+        ip = None
+    return f"ip:{ip}" if ip else ss.setdefault("pm_login_client", f"session:{dt.datetime.now().timestamp()}")
+
+
 def _login_form() -> None:
     st.markdown("查看地图不需要登录；**记录状态变更或修正几何需要编辑账号登录**。")
     try:
@@ -64,7 +73,7 @@ def _login_form() -> None:
         ok = st.form_submit_button("登录")
     if ok:
         try:
-            e = editors.login(user, password, accounts)
+            e = editors.login(user, password, accounts, client=_login_client())
         except editors.LoginThrottled as err:
             st.error(str(err))
         else:

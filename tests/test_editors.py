@@ -119,18 +119,18 @@ def test_oidc_editor_needs_an_allowed_email():
     assert ed.oidc_editor(_User(False, email="wang@example.cn"), secrets) is None
 
 
-def test_repeated_wrong_passwords_slow_down_that_user_only():
-    from layers import editors as ed
+def test_repeated_wrong_passwords_slow_down_that_user_only(monkeypatch):
     accounts = {"wang": ed.Editor("wang", "王工", ed.hash_password("right-pass", rounds=4)),
                 "li": ed.Editor("li", "李工", ed.hash_password("li-password", rounds=4))}
     now = [1000.0]
     clock = lambda: now[0]  # noqa: E731
-    ed._failures.clear()
+    monkeypatch.setattr(ed, "_throttle", ed.LoginThrottle())
     for _ in range(ed.MAX_FAILURES):
         assert ed.login("wang", "guess", accounts, clock=clock) is None
-    with pytest.raises(ed.LoginThrottled):
+    with pytest.raises(ed.LoginThrottled) as e:
         ed.login("wang", "right-pass", accounts, clock=clock)  # even the right password waits
+    assert e.value.retry_after == ed.NAME_DELAY_S  # a short wait, not a lock-out (tests/security/test_login.py)
     assert ed.login("li", "li-password", accounts, clock=clock).username == "li"  # other users are not affected
-    now[0] += ed.LOCKOUT_S + 1
+    now[0] += ed.NAME_DELAY_S
     assert ed.login("wang", "right-pass", accounts, clock=clock).username == "wang"
-    assert "wang" not in ed._failures  # a success resets the count
+    assert "wang" not in ed._throttle.names  # a success resets the count
