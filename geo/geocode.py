@@ -45,6 +45,7 @@ class Located:
     geom_source: str
     precision: str
     precision_m: float
+    refs: tuple[str, ...] = ()  # evidence subjects it was drawn from: place:NAME, river:NAME, dataset:KEY
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
@@ -113,11 +114,14 @@ def river_course(name: str) -> Located:
     except FileNotFoundError as err:  # Debian's gmt-gshhg-high not installed: say so, draw the schematic course
         warnings.warn(f"{err}; the {name} is drawn as a schematic course")
         result = None
+    refs = (f"river:{name}",)
     if result is not None:
-        return Located(clip_to_city(result.line), result.source, "approximate", _round_m(result.precision_m))
+        datasets = tuple(f"dataset:{key}" for key, tag in (("gshhg", "GSHHG"), ("ngcc", "NGCC")) if tag in result.source)
+        return Located(clip_to_city(result.line), result.source, "approximate", _round_m(result.precision_m),
+                       refs + datasets)
     return Located(clip_to_city(schematic),
                    f"schematic course of the {name} through approximate waypoints (geo/rivers.py); "
-                   "no river dataset available here follows it", "schematic", 5000.0)
+                   "no river dataset available here follows it", "schematic", 5000.0, refs)
 
 
 def _into_city(point, margin_m: float = 50.0):
@@ -194,13 +198,17 @@ class Geocoder:
             place = self._place(name, project)
             prec = max(place.precision_m, float(radius)) if radius else place.precision_m
             return Located(Point(place.lon, place.lat), f"gazetteer: {place.name} — {place.source}",
-                           "approximate", _round_m(prec))
+                           "approximate", _round_m(prec), (f"place:{place.name}",))
         if kind == "line":
-            places = [self._place(n, project) for n in arg.split(">")]
+            # line:A>B>C~N: through the places; N, when the evidence gives it, is the corridor radius (how far the
+            # true course can be from the drawn one); else the largest waypoint error, at least SCHEMATIC_MIN_M
+            waypoints, _, corridor = arg.partition("~")
+            places = [self._place(n, project) for n in waypoints.split(">")]
             line = clip_to_city(LineString([(p.lon, p.lat) for p in places]))
-            prec = max([SCHEMATIC_MIN_M] + [p.precision_m for p in places])
+            prec = float(corridor) if corridor else max([SCHEMATIC_MIN_M] + [p.precision_m for p in places])
             names = " › ".join(p.name for p in places)
-            return Located(line, f"schematic line through gazetteer places {names}", "schematic", _round_m(prec))
+            return Located(line, f"schematic line through gazetteer places {names}", "schematic", _round_m(prec),
+                           tuple(f"place:{p.name}" for p in places))
         if kind == "river":
             return river_course(arg)
         if kind == "on":
@@ -213,7 +221,7 @@ class Geocoder:
             r = float(radius)
             ring = from_metric(LineString(to_metric(Point(place.lon, place.lat)).buffer(r, quad_segs=16).exterior.coords))
             return Located(ring, f"schematic ring of {r / 1000:g} km around {place.name} (gazetteer: {place.source})",
-                           "schematic", _round_m(max(r / 2, place.precision_m)))
+                           "schematic", _round_m(max(r / 2, place.precision_m)), (f"place:{place.name}",))
         raise GeocodeError(f"{project.id}: unknown location hint {hint!r}")
 
     def admin_fallback(self, project) -> Located:
@@ -224,7 +232,7 @@ class Geocoder:
         label = "、".join(project.county) or "全市"
         geom = area if project.category in AREA_CATEGORIES else point
         return Located(geom, f"administrative fallback: {label} ({boundaries.SOURCE})", "county",
-                       _round_m(farthest_m(point, area)))
+                       _round_m(farthest_m(point, area)), ("dataset:cnmaps",))
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _place(self, name: str, project) -> Place:
@@ -239,7 +247,7 @@ class Geocoder:
             # Only the river is known: the middle of its course in the city, the radius covers the whole course.
             half = to_metric(river).length / 2
             return Located(_midpoint(river), f"on the {river_name}, site not known ({course.geom_source})",
-                           "approximate", _round_m(max(half, course.precision_m)))
+                           "approximate", _round_m(max(half, course.precision_m)), course.refs)
         if where in self.gazetteer:
             place = self.gazetteer[where]
             p = Point(place.lon, place.lat)
@@ -247,7 +255,8 @@ class Geocoder:
             dist = to_metric(on).distance(to_metric(p))
             prec = max(course.precision_m, place.precision_m, 3000.0)
             return Located(on, f"on the {river_name} nearest {place.name} ({dist / 1000:.1f} km away); "
-                               f"river: {course.geom_source}; place: {place.source}", "approximate", _round_m(prec))
+                               f"river: {course.geom_source}; place: {place.source}", "approximate", _round_m(prec),
+                           course.refs + (f"place:{place.name}",))
         part = river.intersection(boundaries.county_geometry([where]))
         if part.is_empty:
             raise GeocodeError(f"{project.id}: the {river_name} does not cross {where}")
@@ -256,7 +265,7 @@ class Geocoder:
         half = to_metric(part).length / 2
         return Located(_midpoint(part), f"on the {river_name} within {where}, site not known "
                                         f"({course.geom_source})", "approximate",
-                       _round_m(max(half, course.precision_m)))
+                       _round_m(max(half, course.precision_m)), course.refs + ("dataset:cnmaps",))
 
 
 def counties_touched(geom, tolerance_m: float = 500.0) -> list[str]:

@@ -350,7 +350,7 @@ class OnlineGeocoder:
                                   hit.lon, hit.lat)
                         continue
                     return Located(point, f"{provider.label}: '{query}', level {hit.level}", "approximate",
-                                   _round_m(hit.precision_m))
+                                   _round_m(hit.precision_m), (f"dataset:{provider.name}",))
         return None
 
 

@@ -20,7 +20,7 @@ REQUIRED = ["id", "name", "category", "county", "status", "lead_agency", "plan_s
 LIST_FIELDS = ["aliases", "county", "lead_agency", "support_agencies"]
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 SECTION_RE = re.compile(r"^[一二三四五六七八九十]+(\([一二三四五六七八九十]+\))?\d*$")
-LOCATE_RE = re.compile(r"^(point:[^~]+(~\d+)?|line:.+>.+|river:.+|on:[^@]+(@.+)?|ring:[^:]+:\d+)$")
+LOCATE_RE = re.compile(r"^(point:[^~]+(~\d+)?|line:[^~]+>[^~]+(~\d+)?|river:.+|on:[^@]+(@.+)?|ring:[^:]+:\d+)$")
 RADIUS_RE = re.compile(r"(?:~|^ring:[^:]+:)(\d+)$")
 RADIUS_RANGE = (100, 200_000)   # metres a hint's radius may take: a ring of 0 m draws nothing, 200 km is the region
 MAX_CELL = 2000                 # characters in one cell (the longest plan excerpt is under 100)
@@ -166,7 +166,7 @@ def _validate(row: dict, path: str, line: int, problems: list[Problem], seen: di
         bad("plan_section", f"{section!r} is not a plan section like 二(四)1")
     locate = row.get("locate", "")
     if locate and not LOCATE_RE.match(locate):
-        bad("locate", f"{locate[:80]!r} is not a location hint (point:NAME[~M], line:A>B, river:NAME, "
+        bad("locate", f"{locate[:80]!r} is not a location hint (point:NAME[~M], line:A>B[~M], river:NAME, "
                       "on:RIVER[@PLACE], ring:NAME:RADIUS_M)")
     elif (radius := RADIUS_RE.search(locate)) and not (
             len(radius.group(1)) <= 6 and RADIUS_RANGE[0] <= int(radius.group(1)) <= RADIUS_RANGE[1]):

@@ -5,6 +5,7 @@ from collections import Counter
 
 from geo.geocode import check_in_counties
 from layers.registry import split_list
+from layers.vocab import EVIDENCE_KINDS
 
 _KINDS = (("gazetteer", "gazetteer point"), ("schematic line", "schematic line (gazetteer)"),
           ("schematic ring", "schematic ring"), ("administrative fallback", "county fallback"),
@@ -28,6 +29,7 @@ def summarize(gdf) -> dict:
         "by_precision": Counter(gdf["precision"]),
         "by_source": Counter(source_kind(s) for s in gdf["geom_source"]),
         "county_fallbacks": sorted(gdf.loc[gdf["precision"] == "county", "id"]),
+        "by_evidence": Counter(gdf["evidence_kind"]) if "evidence_kind" in gdf else Counter(),
         "outside_county": outside,
     }
 
@@ -37,6 +39,8 @@ def text(summary: dict, path=None) -> str:
              "by precision: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["by_precision"].items())),
              "by geometry source:"]
     lines += [f"  {v:3d}  {k}" for k, v in summary["by_source"].most_common()]
+    lines.append("by evidence (strongest source): " + ", ".join(
+        f"{k} {summary['by_evidence'].get(k, 0)}" for k in EVIDENCE_KINDS))
     if summary["county_fallbacks"]:
         lines.append(f"county fallbacks ({len(summary['county_fallbacks'])}): " + ", ".join(summary["county_fallbacks"]))
     edits = summary.get("edits")

@@ -46,6 +46,15 @@ PRECISIONS = {
     "county": ("县级", "仅知所在县(市、区)，以县域代表点或范围表示"),
 }
 
+EVIDENCE_KINDS = {
+    # code: (中文, meaning); strongest first
+    "survey": ("测绘/实地", "测绘成果、实地核查或带坐标的设计文件"),
+    "official": ("官方文件", "政府公告、环评公示、批复、规划文本"),
+    "news": ("新闻报道", "媒体报道或机构新闻稿"),
+    "dataset": ("公开数据集", "公开地理数据集（河流、行政区划、地名）"),
+    "none": ("未找到来源", "检索后未找到能确定位置的公开来源"),
+}
+
 # The plan is dated 2023-08-26: statuses derived from its wording are "as of" this date.
 PLAN_DATE = "2023-08-26"
 

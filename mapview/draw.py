@@ -20,8 +20,8 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from layers import styles
-from layers.vocab import CATEGORIES, PRECISIONS, STATUSES
+from layers import evidence, styles
+from layers.vocab import CATEGORIES, EVIDENCE_KINDS, PRECISIONS, STATUSES
 from mapview import assets
 
 # Above this many project features the map is drawn on a <canvas> instead of SVG elements.
@@ -40,6 +40,7 @@ POPUP_FIELDS = [
     ("geom_source", "位置来源"),
     ("precision", "位置精度"),
     ("location_note", "位置说明"),
+    ("evidence", "位置依据"),
     ("aliases", "别名"),
     ("id", "编号"),
 ]
@@ -112,6 +113,23 @@ def precision_text(precision, precision_m) -> str:
     return lab
 
 
+def evidence_html(value) -> str:
+    """The evidence (layers.evidence JSON) as escaped HTML: one line per source — kind, title with a link,
+    publisher, date, the quote that places it and what follows from it."""
+    lines = []
+    for s in evidence.from_json(value):
+        kind = EVIDENCE_KINDS.get(s.kind, (s.kind,))[0]
+        title = esc(s.title)
+        if s.url.startswith(("https://", "http://")):
+            title = f'<a href="{esc(s.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+        meta = "，".join(esc(x) for x in (s.publisher, s.date) if x)
+        quote = f"「{esc(s.quote)}」" if s.quote else ""
+        finding = f"→ {esc(s.finding)}" if s.finding else ""
+        lines.append(f"<div class=\"pm-ev\">[{esc(kind)}] {title}{'（' + meta + '）' if meta else ''}"
+                     f"{quote}{finding}</div>")
+    return "".join(lines) or esc(EVIDENCE_KINDS["none"][0])
+
+
 def _display(prop: str, row) -> str:
     """The escaped display text of one popup field."""
     v = row.get(prop)
@@ -123,7 +141,9 @@ def _display(prop: str, row) -> str:
         return esc(precision_text(v, row.get("precision_m")))
     if prop == "target_year":
         return "未定" if v is None or pd.isna(v) else esc(f"{int(v)}年")
-    if prop in ("county", "support_agencies", "aliases"):
+    if prop == "evidence":
+        return evidence_html(v)
+    if prop in ("county", "lead_agency", "support_agencies", "aliases"):
         return "、".join(esc(p.strip()) for p in str(v).split(";") if p.strip()) if isinstance(v, str) else esc(v)
     return esc(v)
 
@@ -413,6 +433,7 @@ MAP_CSS = """
 .pm-popup th { text-align: left; vertical-align: top; white-space: nowrap; color: #555; padding: 2px 8px 2px 0; font-weight: 600; }
 .pm-popup td { padding: 2px 0; }
 .pm-popup td.pm-excerpt { color: #333; font-size: .95em; }
+.pm-popup .pm-ev { font-size: .9em; color: #333; margin: 0 0 4px; }
 .pm-popup-wrap .leaflet-popup-content { max-height: 420px; overflow-y: auto; }
 .pm-tooltip { font-size: %(popup)spx; }
 </style>

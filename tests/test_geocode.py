@@ -124,3 +124,12 @@ def test_gazetteer_seats_agree_with_geonames():
         c = cities[gid]
         p = places[name]
         assert abs(p.lon - c["longitude"]) < 1e-4 and abs(p.lat - c["latitude"]) < 1e-4
+
+
+def test_a_line_hint_may_state_its_corridor_from_the_evidence(gaz, tmp_path):
+    g = Geocoder(gaz, geometries_dir=tmp_path)
+    plain = g.locate(project(category="railway", locate="line:聊城市区>冠县县城"))
+    stated = g.locate(project(category="railway", locate="line:聊城市区>冠县县城~7000"))
+    assert plain.geometry.equals(stated.geometry)
+    assert plain.precision_m == 5000 and stated.precision_m == 7000
+    assert stated.refs == ("place:聊城市区", "place:冠县县城")

@@ -1,0 +1,136 @@
+"""Evidence: the public sources that place each project, with the short quote that places it (data/evidence.csv).
+
+One row per source and subject. A subject is a project id, a gazetteer place (``place:聊城西站``), a river course
+(``river:金堤河``) or a dataset (``dataset:gshhg``). A project's evidence is its own rows plus the rows of every place,
+river and dataset its geometry was drawn from (the geocoder names them in ``Located.refs``), so a reviewer sees why
+a position is where it is, and the source of each step.
+
+Columns: ``subject, kind, title, publisher, date, url, quote, finding``.
+
+- ``kind``: survey | official | news | dataset | none (layers.vocab.EVIDENCE_KINDS). ``none`` says that nothing was
+  found, and ``finding`` says what was searched.
+- ``quote``: the short phrase that places the thing (at most ``MAX_QUOTE`` characters): facts carry over, text does
+  not.
+- ``finding``: what the source establishes and how the geometry follows from it (Chinese).
+
+Like the registry, the file may be UTF-8 (with or without BOM) or GBK, and every problem names file, line and field.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from layers.registry import decode
+from layers.store import DATA_DIR
+from layers.vocab import EVIDENCE_KINDS
+
+DEFAULT_PATH = DATA_DIR / "evidence.csv"
+COLUMNS = ["subject", "kind", "title", "publisher", "date", "url", "quote", "finding"]
+MAX_QUOTE = 80
+MAX_TEXT = 600
+SUBJECT_RE = re.compile(r"^((place|river|dataset):\S.*|[a-z0-9][a-z0-9-]{1,63})$")
+DATE_RE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
+URL_RE = re.compile(r"^https?://[^\s<>\"']+$")
+RANK = list(EVIDENCE_KINDS)  # strongest first
+
+
+class EvidenceError(ValueError):
+    """A bad row in the evidence file: names file, line and field."""
+
+
+@dataclass(frozen=True)
+class Source:
+    subject: str
+    kind: str
+    title: str
+    publisher: str = ""
+    date: str = ""
+    url: str = ""
+    quote: str = ""
+    finding: str = ""
+
+
+def load(path: str | Path = DEFAULT_PATH) -> dict[str, list[Source]]:
+    """subject → its sources, in file order. A missing file is an empty table."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    return parse(path.read_bytes(), str(path))
+
+
+def parse(data: bytes, path: str = "<bytes>") -> dict[str, list[Source]]:
+    reader = csv.DictReader(io.StringIO(decode(data, path), newline=""))
+    header = [h.strip() for h in reader.fieldnames or []]
+    if header != COLUMNS:
+        raise EvidenceError(f"{path}:1: the header must be {','.join(COLUMNS)}")
+    reader.fieldnames = header
+    table: dict[str, list[Source]] = {}
+    problems = []
+    for row in reader:
+        if None in row:
+            problems.append(f"{path}:{reader.line_num}: more cells than columns")
+            continue
+        row = {k: (v or "").strip() for k, v in row.items()}
+        if not any(row.values()):
+            continue
+        found = _problems(row)
+        problems += [f"{path}:{reader.line_num}: {field}: {message}" for field, message in found]
+        if not found:
+            table.setdefault(row["subject"], []).append(Source(**row))
+    if problems:
+        raise EvidenceError("evidence has errors:\n" + "\n".join(f"  {p}" for p in problems))
+    return table
+
+
+def _problems(row: dict) -> list[tuple[str, str]]:
+    out = []
+    if not SUBJECT_RE.match(row["subject"]):
+        out.append(("subject", f"{row['subject'][:60]!r} is not a project id, place:NAME, river:NAME or dataset:KEY"))
+    if row["kind"] not in EVIDENCE_KINDS:
+        out.append(("kind", f"{row['kind'][:20]!r}; valid: {', '.join(EVIDENCE_KINDS)}"))
+    if not row["title"]:
+        out.append(("title", "is empty"))
+    if row["date"] and not DATE_RE.match(row["date"]):
+        out.append(("date", f"{row['date'][:20]!r} is not YYYY, YYYY-MM or YYYY-MM-DD"))
+    if row["url"] and not URL_RE.match(row["url"]):
+        out.append(("url", f"{row['url'][:60]!r} is not an http(s) address"))
+    if len(row["quote"]) > MAX_QUOTE:
+        out.append(("quote", f"{len(row['quote'])} characters; quote at most {MAX_QUOTE} (the phrase that places it)"))
+    if row["kind"] == "none" and not row["finding"]:
+        out.append(("finding", "a 'none' row says what was searched"))
+    out += [(k, f"longer than {MAX_TEXT} characters") for k, v in row.items() if len(v) > MAX_TEXT]
+    return out
+
+
+def unknown_subjects(table: dict[str, list[Source]], known: set[str]) -> list[str]:
+    """Subjects in the file that name nothing known (a typo would silently drop its evidence)."""
+    return sorted(s for s in table if s not in known)
+
+
+def for_project(project_id: str, refs, table: dict[str, list[Source]]) -> list[Source]:
+    """A project's own sources, then those of the places, rivers and datasets its geometry was drawn from."""
+    out: list[Source] = []
+    for subject in [project_id, *refs]:
+        out += [s for s in table.get(subject, []) if s not in out]
+    return out
+
+
+def strongest(sources: list[Source]) -> str:
+    """The strongest kind among the sources ('none' when there are none)."""
+    return min((s.kind for s in sources), key=RANK.index, default="none")
+
+
+def to_json(sources: list[Source]) -> str:
+    """The evidence as stored in the GeoPackage and the exports: a JSON array of source objects."""
+    return json.dumps([asdict(s) for s in sources], ensure_ascii=False)
+
+
+def from_json(text) -> list[Source]:
+    try:
+        return [Source(**s) for s in json.loads(text)] if isinstance(text, str) and text else []
+    except (ValueError, TypeError):
+        return []
