@@ -3,6 +3,7 @@ benchmarks (10k / 50k projects). County polygons are plain rectangles tiling Lia
 exercise the app, not geography."""
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -22,6 +23,7 @@ HOSTILE_NAMES = [
     "<img src=x onerror=alert(2)>桥梁",
     "</script><b>粗体</b>",
 ]
+STACKED = (10, 11)  # ids P00010 and P00011 share one point (both are points: i % 10 < 6)
 AGENCIES = ["市水利局", "市交通运输局", "市发展改革委", "市住房城乡建设局", "市自然资源和规划局", "市卫生健康委"]
 
 
@@ -54,6 +56,8 @@ def project_frame(n: int, hostile: bool = True, seed: int = 7) -> gpd.GeoDataFra
                                (min(x + 0.08, maxx - 0.001), y)])
         else:
             geom = box(x, y, min(x + 0.03, maxx - 0.001), min(y + 0.02, maxy - 0.001))
+        if i == STACKED[1]:  # two projects at one place, as happens when only a town is known
+            geom = rows[STACKED[0]]["geometry"]
         name = HOSTILE_NAMES[i] if hostile and i < len(HOSTILE_NAMES) else f"测试项目{i:05d}号工程"
         rows.append({
             "id": f"P{i:05d}",
@@ -71,6 +75,10 @@ def project_frame(n: int, hostile: bool = True, seed: int = 7) -> gpd.GeoDataFra
             "precision": precs[i % len(precs)],
             "precision_m": [50.0, 800.0, 3000.0, 15000.0][i % 4],
             "location_note": "测试数据",
+            "evidence": json.dumps([{"subject": f"P{i:05d}", "kind": "news", "title": f"《{name}》报道",
+                                     "publisher": "测试报", "date": "2024-05", "url": "https://example.invalid/n",
+                                     "quote": "位于测试村", "finding": "取村址"}], ensure_ascii=False),
+            "evidence_kind": "news",
             "geometry": geom,
         })
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")

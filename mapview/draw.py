@@ -203,6 +203,15 @@ def _geojson_geometry(geom) -> dict | None:
     return geom.__geo_interface__
 
 
+def _radius(value) -> int:
+    """The error radius in whole metres for the map (0 when unknown)."""
+    try:
+        r = float(value)
+    except (TypeError, ValueError):
+        return 0
+    return int(round(r)) if math.isfinite(r) and r > 0 else 0
+
+
 def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
     """The compact, pre-escaped payload for the project layer: features + a table of distinct styles + a table
     of distinct escaped strings. `rows` maps features back to input rows (pop it before serialising).
@@ -235,7 +244,8 @@ def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
         # Popup texts go into one table of distinct escaped strings (agencies, categories… repeat a lot).
         v = [strings.setdefault(part, len(strings)) for part in popup_parts(rec)]
         feats.append({"type": "Feature", "geometry": g,
-                      "properties": {"i": esc(rec.get("id")), "k": style_index[key], "v": v}})
+                      "properties": {"i": esc(rec.get("id")), "k": style_index[key], "v": v,
+                                     "r": _radius(rec.get("precision_m"))}})
         rows.append(i)
     return {"rows": rows, "styles": style_list, "strings": list(strings),
             "labels": [lab for _, lab in POPUP_FIELDS], "excerpt": EXCERPT_INDEX, "tooltip": TOOLTIP_INDEX,
@@ -319,7 +329,23 @@ class DataLayers(MacroElement):
   function tooltip(v) {
     return '<b>' + S[v[0]] + '</b><br>' + S[v[P.tooltip[0]]] + ' · ' + S[v[P.tooltip[1]]] + ' · ' + S[v[P.tooltip[2]]];
   }
-  var drawn = 0, target = null;
+  var drawn = 0, target = null, stacks = {};
+  var halo = null;  // the error radius (points) or corridor (lines, areas) of the feature under the mouse
+  function metresPerPixel(lat) { return 40075016.686 * Math.cos(lat * Math.PI / 180) / Math.pow(2, map.getZoom() + 8); }
+  function showError(layer, r) {
+    hideError();
+    if (!r) { return; }
+    if (layer.getLatLng) {
+      halo = L.circle(layer._pmTrue || layer.getLatLng(), {radius: r, className: 'pm-error', interactive: false});
+    } else {
+      var c = layer.getBounds().getCenter();
+      var px = 2 * r / metresPerPixel(c.lat);  // a stroke as wide as the corridor: the buffer, drawn by the browser
+      halo = L.geoJSON(layer.toGeoJSON(), {interactive: false, style: function () {
+        return {className: 'pm-error', weight: Math.max(px, 3), lineCap: 'round', lineJoin: 'round'}; }});
+    }
+    halo.addTo(map); map.getContainer().setAttribute('data-pm-error-radius', String(r));
+  }
+  function hideError() { if (halo) { map.removeLayer(halo); halo = null; } }
   var projects = L.geoJSON({type: 'FeatureCollection', features: visibleFeatures(P)}, {
     style: function (f) {
       var s = Object.assign({}, P.styles[f.properties.k]);
@@ -329,15 +355,34 @@ class DataLayers(MacroElement):
     pointToLayer: function (f, ll) {
       var s = Object.assign({}, P.styles[f.properties.k]);
       s.radius = O.pointRadius; s.className = 'pm-feature pm-point';
-      return L.circleMarker(ll, s);
+      var m = L.circleMarker(ll, s), key = ll.lat.toFixed(5) + ',' + ll.lng.toFixed(5);
+      m._pmTrue = ll; (stacks[key] = stacks[key] || []).push(m);
+      return m;
     },
     onEachFeature: function (f, layer) {
       drawn += 1;
       layer.bindPopup(function () { return popup(f.properties.v); }, {maxWidth: O.popupWidth, className: 'pm-popup-wrap'});
       layer.bindTooltip(function () { return tooltip(f.properties.v); }, {sticky: true, className: 'pm-tooltip'});
+      layer.on('mouseover', function () { showError(layer, f.properties.r); });
+      layer.on('mouseout', function () { if (!layer.isPopupOpen()) { hideError(); } });
+      layer.on('popupopen', function () { showError(layer, f.properties.r); });
+      layer.on('popupclose', hideError);
       if (O.locate !== null && f.properties.i === O.locate) { target = layer; }
     }
   }).addTo(map);
+  // Projects at one place: the markers are spread on a small circle so each can be clicked; the data stays true.
+  var stacked = Object.keys(stacks).filter(function (k) { return stacks[k].length > 1; });
+  function spread() {
+    stacked.forEach(function (k) {
+      var list = stacks[k], n = list.length, R = O.pointRadius * 1.6 + 2 * n;
+      list.forEach(function (m, j) {
+        var p = map.latLngToLayerPoint(m._pmTrue), a = 2 * Math.PI * j / n - Math.PI / 2;
+        m.setLatLng(map.layerPointToLatLng(p.add([Math.cos(a) * R, Math.sin(a) * R])));
+      });
+    });
+  }
+  spread(); map.on('zoomend', spread);
+  el.setAttribute('data-pm-stacked', String(stacked.reduce(function (n, k) { return n + stacks[k].length; }, 0)));
   if (target) {
     if (target.getBounds) { map.fitBounds(target.getBounds(), {maxZoom: 12, padding: [40, 40]}); }
     else { map.setView(target.getLatLng(), 12); }
@@ -411,6 +456,8 @@ def legend_html(status_counts: dict[str, int], category_counts: dict[str, int], 
         st_ = styles.feature_style("river", "under_construction", code)
         st_["color"] = "#333333"
         parts.append(f'<div class="pm-row">{_line_sample(st_)}<span>{esc(PRECISIONS[code][0])}</span></div>')
+    parts.append('<div class="pm-row"><svg width="34" height="12"><rect x="2" y="1" width="30" height="10" rx="5" '
+                 'fill="#1f4e79" fill-opacity=".15"/></svg><span>误差范围（悬停或点击时显示）</span></div>')
     return "".join(parts)
 
 
@@ -434,6 +481,7 @@ MAP_CSS = """
 .pm-popup td { padding: 2px 0; }
 .pm-popup td.pm-excerpt { color: #333; font-size: .95em; }
 .pm-popup .pm-ev { font-size: .9em; color: #333; margin: 0 0 4px; }
+.pm-error { stroke: #1f4e79; stroke-opacity: .18; fill: #1f4e79; fill-opacity: .12; pointer-events: none; }
 .pm-popup-wrap .leaflet-popup-content { max-height: 420px; overflow-y: auto; }
 .pm-tooltip { font-size: %(popup)spx; }
 </style>

@@ -79,9 +79,9 @@ def test_clicking_a_project_opens_its_popup(server, page, gpkg):
     name = popup.locator("h4").inner_text()
     row = store.read_projects(gpkg).set_index("name").loc[name]
     fields = dict(zip(popup.locator("th").all_inner_texts(), popup.locator("td").all_inner_texts()))
-    assert fields["牵头单位"] == row["lead_agency"] and fields["规划原文"] == row["plan_excerpt"]
+    assert fields["牵头单位"] == row["lead_agency"].replace(";", "、") and fields["规划原文"] == row["plan_excerpt"]
     assert fields["编号"] == row["id"] and fields["规划条目"] == row["plan_section"]
-    for label in ("类别", "状态", "县(市、区)", "配合单位", "目标年份", "位置来源", "位置精度"):
+    for label in ("类别", "状态", "县(市、区)", "配合单位", "目标年份", "位置来源", "位置精度", "位置依据"):
         assert fields[label]
 
 
@@ -159,3 +159,52 @@ def test_url_values_in_notices_are_text_never_images_or_links(server, page, brow
     shown = lambda loc: loc.inner_text().replace("\u2060", "")  # the word joiner that stops autolinks  # noqa: E731
     assert f"链接中的县(市、区)“{image}”无法识别" in shown(notice)
     assert f"搜索：{link}" in shown(page.locator('[data-testid="stCaptionContainer"]', has_text="搜索"))
+
+
+def test_projects_at_one_place_are_spread_so_each_can_be_clicked(server, page, gpkg):
+    from benchmarks.synthetic import STACKED
+    page.goto(server + "/")
+    wait_map_drawn(page)
+    frame = map_frame(page)
+    assert frame.locator("[data-pm-stacked]").get_attribute("data-pm-stacked") == "2"
+    # where the two markers that share one stored point are drawn, in the map's pixels
+    spots = frame.locator(".leaflet-container").evaluate("""() => {
+      var out = [], map = null;
+      window.pmLayers.projects.eachLayer(function (l) {
+        map = l._map;
+        if (l._pmTrue && !l._pmTrue.equals(l.getLatLng())) { var p = map.latLngToContainerPoint(l.getLatLng());
+          out.push([p.x, p.y]); }
+      });
+      return out; }""")
+    assert len(spots) == 2 and abs(spots[0][0] - spots[1][0]) + abs(spots[0][1] - spots[1][1]) > 8
+    origin = frame.locator(".leaflet-container").bounding_box()
+    names = store.read_projects(gpkg).set_index("id")["name"]
+    seen = set()
+    for x, y in spots:  # a real mouse click on each
+        page.mouse.click(origin["x"] + x, origin["y"] + y)
+        title = frame.locator(".leaflet-popup-content h4")
+        expect(title).to_be_visible()
+        seen.add(title.inner_text())
+        frame.locator(".leaflet-popup-close-button").click()
+        expect(frame.locator(".leaflet-popup")).to_have_count(0)
+    assert seen == {names[f"P{i:05d}"] for i in STACKED}
+
+
+def test_hovering_a_project_draws_its_error_radius(server, page, gpkg):
+    point = store.read_projects(gpkg).query("id == 'P00005'").iloc[0]
+    assert point.geometry.geom_type == "Point"
+    page.goto(server + "/?locate=P00005")
+    wait_map_drawn(page)
+    frame = map_frame(page)
+    expect(frame.locator("path.pm-error")).to_have_count(1)  # the open popup shows it
+    assert frame.locator("[data-pm-error-radius]").get_attribute("data-pm-error-radius") == \
+        str(int(point["precision_m"]))
+    frame.locator(".leaflet-popup-close-button").dispatch_event("click")
+    expect(frame.locator("path.pm-error")).to_have_count(0)
+    line = store.read_projects(gpkg).query("id == 'P00007'").iloc[0]  # a line: its corridor
+    page.goto(server + "/?locate=P00007")
+    wait_map_drawn(page)
+    expect(map_frame(page).locator("path.pm-error")).to_have_count(1)
+    assert map_frame(page).locator("[data-pm-error-radius]").get_attribute("data-pm-error-radius") == \
+        str(int(line["precision_m"]))
+    expect(map_frame(page).locator(".pm-legend")).to_contain_text("误差范围")
