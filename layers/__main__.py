@@ -92,7 +92,8 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from layers.build import BuildError
     from layers.export import FilterError
     from layers.registry import RegistryError
-    return (RegistryError, BuildError, FilterError, OSError, DataSourceError, sqlite3.DatabaseError)
+    from layers.safe_write import WriteError
+    return (RegistryError, BuildError, FilterError, WriteError, OSError, DataSourceError, sqlite3.DatabaseError)
 
 
 if __name__ == "__main__":

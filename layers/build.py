@@ -65,7 +65,8 @@ def write_gpkg(path: Path, counties: gpd.GeoDataFrame, projects: gpd.GeoDataFram
 def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.PathLike | None = None,
           gazetteer_path: str | os.PathLike = gaz.DEFAULT_PATH, online=None) -> dict:
     """Build the GeoPackage; returns the geocoding summary (layers.report.summarize) with the edits re-applied."""
-    target = gpkg_path(out)
+    target = safe_write.resolve_target(gpkg_path(out))  # through a symlink: replace the file, keep the link
+    safe_write.recover(target)  # a killed editor's journal: roll it back now (or say why not) before geocoding
     projects = registry.load(registry_path)  # raises RegistryError listing every bad row
     gdf = geocode_registry(projects, Geocoder(gaz.load(gazetteer_path), online=online))
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -75,9 +76,13 @@ def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.Pat
         write_gpkg(tmp, boundaries.counties(), gdf)
         _pause_for_tests("written")
         with safe_write.locked(target):  # the editors' lock: a rebuild never races a status update
+            safe_write.recover(target)  # no journal may outlive the replace: it would be rolled into the new file
             try:
                 kept = history.carry_over(target if target.exists() else None, tmp)
             except sqlite3.DatabaseError as err:
+                if safe_write.hot_journal(target):
+                    raise BuildError(f"{target}: an interrupted write's journal could not be rolled back ({err}); "
+                                     f"do not delete the file or its journal; nothing was changed") from None
                 raise BuildError(f"{target} exists but is not a GeoPackage ({err}); nothing was changed") from None
             _pause_for_tests("replacing")
             with open(tmp, "rb") as f:

@@ -17,6 +17,7 @@ import shapely
 from shapely.geometry import mapping
 
 from layers.registry import split_list
+from layers.safe_write import resolve_target, same_file
 from layers.store import PROJECT_FIELDS, gpkg_path, layer_for, read_projects
 from layers.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
 
@@ -97,7 +98,8 @@ def to_csv_frame(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def write(gdf: gpd.GeoDataFrame, fmt: str, path: str | os.PathLike) -> None:
-    path = Path(path)
+    """Write ``gdf`` to the file ``path`` names (through symlinks); devices, pipes and directories are refused."""
+    path = resolve_target(path)
     if fmt == "geojson":
         path.write_text(json.dumps(to_geojson(gdf), ensure_ascii=False), encoding="utf-8")
     elif fmt == "csv":
@@ -138,8 +140,9 @@ def export_file(fmt: str, out, gpkg=None, status=(), county=(), category=()) -> 
     path = gpkg_path(gpkg)
     if not path.exists():
         raise FilterError(f"GeoPackage {path} not found; run `python -m layers build` first")
-    if Path(out).resolve() == path.resolve():
+    if same_file(out, path):  # the same inode: a symlink or a hard link to the source is the source
         raise FilterError(f"--out {out} is the GeoPackage being read; exporting onto it would destroy it")
+    resolve_target(out)  # refuse a device or pipe before reading anything
     gdf = filter_projects(read_projects(path), status=status, county=county, category=category)
     write(gdf[[c for c in PROJECT_FIELDS if c in gdf.columns] + [gdf.geometry.name]], fmt, out)
     return len(gdf)

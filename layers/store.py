@@ -8,6 +8,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from layers.safe_write import recover
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 DEFAULT_GPKG = DATA_DIR / "liaocheng.gpkg"
@@ -42,11 +44,13 @@ def layer_for(geom_type: str) -> str:
 
 
 def read_counties(path: str | os.PathLike) -> gpd.GeoDataFrame:
+    recover(path)  # GDAL opens read-only: a killed writer's journal must be rolled back first
     return gpd.read_file(path, layer=COUNTIES_LAYER, engine="pyogrio")
 
 
 def read_projects(path: str | os.PathLike) -> gpd.GeoDataFrame:
     """All project features of every geometry type, one GeoDataFrame in EPSG:4326, ordered by id."""
+    recover(path)
     present = {name for name, _ in pyogrio.list_layers(path)}
     frames = [gpd.read_file(path, layer=layer, engine="pyogrio")
               for layer in PROJECT_LAYERS.values() if layer in present]
