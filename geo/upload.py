@@ -1,12 +1,14 @@
 """Read an editor's uploaded geometry (GeoJSON, KML, zipped Shapefile, GeoPackage) and check it before it is saved.
 
 ``read_upload(data, filename, …)`` returns one WGS84 geometry for a project, or raises :class:`UploadError` with a
-Chinese + English message; nothing is ever written here. Checks, in order:
+Chinese + English message; nothing is ever written here, and no failure is ever anything but an UploadError.
+Checks, in order:
 
 - size (``MAX_BYTES``, 20 MB; a zip's unpacked size too), file type, text encoding (GeoJSON and KML must be UTF-8),
-  readability;
-- at least one non-empty geometry, one kind only (points, lines or polygons);
-- coordinate system: the file's own (a Shapefile's ``.prj``, a GeoPackage's SRS, a GeoJSON ``crs`` member) or an
+  readability — the file is opened by :mod:`geo.upload_read`, with the declared format's GDAL driver only and
+  no network (an upload is data, never a program or a link);
+- at least one non-empty geometry, one kind only (points, lines or polygons), at most ``MAX_VERTICES`` vertices;
+- coordinate system: the file's own (a Shapefile's ``.prj``, a GeoPackage's SRS, a GeoJSON ``crs`` name) or an
   EPSG code the user declares; GeoJSON and KML without one are WGS84. Declared Amap (GCJ-02) coordinates are
   converted to WGS84 with :func:`geo.crs.geom_gcj02_to_wgs84`;
 - the region: every coordinate inside lon 115.0–116.8, lat 35.6–37.2 (Liaocheng with a margin); swapped lon/lat and
@@ -15,34 +17,45 @@ Chinese + English message; nothing is ever written here. Checks, in order:
   of polygons, area within 1 %); otherwise it is rejected (e.g. a figure-8 "bow-tie");
 - the kind the project's category allows (``allowed_kinds_for``).
 
+Bounded work: the vertex cap keeps every linear step small, and the steps whose cost follows the geometry's shape
+(``make_valid``, unions of overlapping parts) run in a child process with a time and memory limit
+(:mod:`geo.upload_limits`). The last few results (and failures) are remembered by the file's SHA-256 and
+the options, so a Streamlit rerun does not read the same upload again.
+
 ``check_geometry`` runs the same geometric checks on a geometry drawn on the map.
 """
 from __future__ import annotations
 
-import io
-import json
+import dataclasses
+import hashlib
+import logging
 import re
-import tempfile
-import zipfile
-import zlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-import pyogrio
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from geo.crs import geom_gcj02_to_wgs84, transformer
+from geo.upload_errors import UploadError
+from geo.upload_limits import MAX_VERTICES, check_vertices, repair_polygon, run_repair, union
+from geo.upload_read import FORMATS, MAX_UNZIPPED, read_geometries
+
+__all__ = ["CATEGORY_KINDS", "KIND_ZH", "MAX_BYTES", "MAX_UNZIPPED", "MAX_VERTICES", "SUFFIXES", "Upload",
+           "UploadError", "allowed_kinds_for", "check_geometry", "kind_of", "kinds_en", "kinds_zh", "read_upload"]
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 20 * 1024 * 1024
-MAX_UNZIPPED = 5 * MAX_BYTES
 REGION = (115.0, 35.6, 116.8, 37.2)  # lon min, lat min, lon max, lat max
 REPAIR_AREA_TOLERANCE = 0.01
+SUFFIXES = FORMATS
+_CACHE_SIZE = 16
 
 KIND_ZH = {"Point": "点", "LineString": "线", "Polygon": "面"}
-SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "KML", ".zip": "Shapefile (zip)", ".gpkg": "GeoPackage"}
 
 # Which geometry kinds a project of each category may have (categories of layers.vocab). A point is always allowed
 # where a polygon is: a site known only by its location. Categories not listed accept every kind.
@@ -57,14 +70,6 @@ CATEGORY_KINDS = {
     "quarry_restoration": _SITE, "industrial_park": _SITE, "hospital": _SITE, "culture": _SITE,
     "science_park": _SITE, "logistics": _SITE, "cooperation_zone": _SITE,
 }
-
-
-class UploadError(ValueError):
-    """An upload that cannot be used. ``zh`` and ``en`` say why; nothing was changed."""
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
 
 
 @dataclass
@@ -92,99 +97,17 @@ def kinds_en(kinds) -> str:
 
 # ------------------------------------------------------------------------------------------------ reading
 
-def _check_utf8(data: bytes, what: str) -> None:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        guess = ""
-        try:
-            data.decode("gb18030")
-            guess = "（看起来是 GBK/GB18030）"
-        except UnicodeDecodeError:
-            pass
-        raise UploadError(f"{what} 文件不是 UTF-8 编码{guess}，第 {e.start} 字节处无法解码。请另存为 UTF-8 后重新上传。",
-                          f"The {what} file is not UTF-8 encoded (undecodable byte at offset {e.start}"
-                          f"{'; it looks like GBK/GB18030' if guess else ''}). Save it as UTF-8 and upload again.") \
-            from None
-
-
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """One member's bytes; a damaged, encrypted or oddly compressed member is an UploadError, not a traceback."""
-    member = Path(info.filename).name
-    try:
-        return zf.read(info)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
-        raise UploadError(f"zip 文件已损坏：其中的 {member} 无法解压（{e}）。请重新打包后上传。",
-                          f"The zip file is damaged: {member} cannot be unpacked ({e}). Zip it again and upload.") \
-            from None
-    except (RuntimeError, NotImplementedError) as e:  # encrypted, or a compression method zipfile lacks
-        raise UploadError(f"zip 中的 {member} 无法解压（加密或不支持的压缩方式：{e}）。请用普通 zip 重新打包。",
-                          f"{member} in the zip cannot be unpacked (encrypted or unsupported compression: {e}). "
-                          "Zip it again as a plain zip.") from None
-
-
-def _unzip_shapefile(data: bytes, folder: Path) -> Path:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise UploadError("zip 文件已损坏或不是 zip。", "The zip file is damaged or not a zip.") from None
-    with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir() and not Path(i.filename).name.startswith(".")
-                 and "__MACOSX" not in i.filename]
-        if sum(i.file_size for i in infos) > MAX_UNZIPPED:
-            raise UploadError(f"zip 解压后超过 {MAX_UNZIPPED // 2**20} MB。",
-                              f"The zip unpacks to more than {MAX_UNZIPPED // 2**20} MB.")
-        shps = [i for i in infos if i.filename.lower().endswith(".shp")]
-        if not shps:
-            raise UploadError("zip 中没有 .shp 文件（Shapefile 需要 .shp、.shx、.dbf，最好还有 .prj）。",
-                              "The zip holds no .shp file (a Shapefile needs .shp, .shx, .dbf and ideally .prj).")
-        if len(shps) > 1:
-            names = ", ".join(Path(i.filename).name for i in shps)
-            raise UploadError(f"zip 中有多个 Shapefile（{names}），请只放一个。",
-                              f"The zip holds several Shapefiles ({names}); upload one at a time.")
-        stem = shps[0].filename[:-4]
-        # members are written under a fixed safe name: no path from the archive is ever used on disk
-        for info in infos:
-            name = info.filename
-            if name[:len(stem)] == stem and re.fullmatch(r"\.[A-Za-z0-9.]{1,10}", name[len(stem):]):
-                (folder / ("upload" + name[len(stem):].lower())).write_bytes(_read_member(zf, info))
-    shp = folder / "upload.shp"
-    missing = [ext for ext in (".shx", ".dbf") if not (folder / f"upload{ext}").exists()]
-    if missing:
-        raise UploadError(f"Shapefile 缺少 {'、'.join(missing)} 文件。", f"The Shapefile lacks its {', '.join(missing)}.")
-    return shp
-
-
-def _read_frames(path: Path, fmt: str):
-    """All geometries of the file as a list of (GeoDataFrame-like arrays): [(geometries, crs or None)]."""
-    try:
-        layers = pyogrio.list_layers(path)
-    except Exception as e:  # GDAL's message is the most useful one here
-        raise UploadError(f"无法读取 {fmt} 文件：{e}", f"Cannot read the {fmt} file: {e}") from None
-    feature_layers = [name for name, gtype in layers if gtype is not None]
-    if fmt == "GeoPackage" and len(feature_layers) > 1:
-        raise UploadError(f"GeoPackage 中有多个图层（{', '.join(feature_layers)}），请只导出需要的一个图层。",
-                          f"The GeoPackage has several layers ({', '.join(feature_layers)}); export only one.")
-    out = []
-    for name in feature_layers or [layers[0][0]] if len(layers) else []:
-        try:
-            meta, _, geoms, _ = pyogrio.raw.read(path, layer=name, columns=[], read_geometry=True)
-        except Exception as e:
-            raise UploadError(f"无法读取 {fmt} 文件：{e}", f"Cannot read the {fmt} file: {e}") from None
-        out.append((shapely.from_wkb(geoms) if geoms is not None else np.array([]), meta.get("crs")))
-    return out
-
-
 def _explode(geoms) -> list:
-    parts = []
-    for g in geoms:
-        if g is None or g.is_empty:
+    """The non-empty, 2D, non-collection parts, in order (iterative: a deeply nested collection is no recursion)."""
+    parts, stack = [], [g for g in reversed(geoms) if g is not None]
+    while stack:
+        g = stack.pop()
+        if g.is_empty:
             continue
-        g = shapely.force_2d(g)
         if g.geom_type == "GeometryCollection":
-            parts += _explode(list(g.geoms))
+            stack += reversed(list(g.geoms))
         else:
-            parts.append(g)
+            parts.append(shapely.force_2d(g))
     return parts
 
 
@@ -205,8 +128,9 @@ def _combine(parts: list, kind: str, notes: list[str]):
         return merged
     polys = [p for g in parts for p in (g.geoms if g.geom_type == "MultiPolygon" else [g])]
     notes.append(f"{len(parts)} 个面要素已合并 / {len(parts)} polygon features merged")
-    return shapely.MultiPolygon(polys) if all(p.is_valid for p in polys) and \
-        shapely.MultiPolygon(polys).is_valid else shapely.union_all(polys)
+    if all(p.is_valid for p in polys) and shapely.MultiPolygon(polys).is_valid:
+        return shapely.MultiPolygon(polys)
+    return run_repair(union, polys)  # overlapping or invalid parts: a union can take long
 
 
 def _crs_label(crs: CRS) -> str:
@@ -221,53 +145,83 @@ def _parse_crs(value, what_zh: str, what_en: str) -> CRS:
         raise UploadError(f"无法识别{what_zh}坐标系：{value}", f"Unrecognised {what_en} CRS: {value}") from None
 
 
+def _declared_crs(epsg) -> CRS:
+    code = str(epsg).strip().upper().removeprefix("EPSG:")
+    if not re.fullmatch(r"\d{4,6}", code):
+        raise UploadError(f"声明的 EPSG 代码应为 4–6 位数字（如 4548），而不是 {code[:20]!r}。",
+                          f"The declared EPSG code must be 4 to 6 digits (e.g. 4548), not {code[:20]!r}.")
+    return _parse_crs(f"EPSG:{code}", "声明的", "declared")
+
+
+def _source_crs(file_crs: str | None, epsg, fmt: str, notes: list[str]) -> CRS:
+    """The CRS to read the coordinates in: the declared EPSG code (which must agree with the file's), the file's own,
+    or WGS84."""
+    if epsg not in (None, ""):
+        declared = _declared_crs(epsg)
+        if file_crs is not None and not _parse_crs(file_crs, "文件的", "file").equals(declared,
+                                                                                   ignore_axis_order=True):
+            file_label = _crs_label(_parse_crs(file_crs, "文件的", "file"))
+            raise UploadError(f"文件自带坐标系 {file_label}，与声明的 {_crs_label(declared)} 不一致；请取消声明或修正文件。",
+                              f"The file declares {file_label}, which differs from the declared "
+                              f"{_crs_label(declared)}; clear the declaration or fix the file.")
+        return declared
+    if file_crs is not None:
+        return _parse_crs(file_crs, "文件的", "file")
+    if fmt in ("Shapefile (zip)", "GeoPackage"):
+        notes.append("文件没有坐标系（缺少 .prj），按 WGS84 经纬度读取 / no CRS in the file (.prj missing): read as "
+                     "WGS84 lon/lat")
+    return CRS.from_epsg(4326)
+
+
+_CACHE: OrderedDict = OrderedDict()
+_cache_lock = threading.Lock()
+
+
 def read_upload(data: bytes, filename: str, *, epsg: int | str | None = None, amap: bool = False,
                 allowed_kinds: set[str] | None = None, max_bytes: int = MAX_BYTES) -> Upload:
-    """Parse and check an uploaded file; see the module docstring."""
+    """Parse and check an uploaded file; see the module docstring. The same bytes and options are read once."""
     if len(data) > max_bytes:
         raise UploadError(f"文件大小 {len(data) / 2**20:.1f} MB，超过上限 {max_bytes / 2**20:.0f} MB。",
                           f"The file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit.")
-    if not data:
-        raise UploadError("文件是空的。", "The file is empty.")
-    suffix = Path(filename or "").suffix.lower()
-    fmt = SUFFIXES.get(suffix)
-    if fmt is None:
-        raise UploadError(f"不支持的文件类型 {suffix or '(无扩展名)'}；支持 GeoJSON、KML、zip 压缩的 Shapefile、GeoPackage。",
-                          f"Unsupported file type {suffix or '(no extension)'}; use GeoJSON, KML, a zipped "
-                          f"Shapefile or a GeoPackage.")
-    explicit_crs = None
-    with tempfile.TemporaryDirectory(prefix="upload-") as tmp:
-        folder = Path(tmp)
-        if fmt == "GeoJSON":
-            _check_utf8(data, "GeoJSON")
-            try:
-                doc = json.loads(data.decode("utf-8-sig"))
-            except json.JSONDecodeError as e:
-                raise UploadError(f"GeoJSON 格式错误（第 {e.lineno} 行第 {e.colno} 列）：{e.msg}",
-                                  f"Malformed GeoJSON (line {e.lineno}, column {e.colno}): {e.msg}") from None
-            has_crs_member = isinstance(doc, dict) and "crs" in doc
-            path = folder / "upload.geojson"
-            path.write_bytes(data)
-        elif fmt == "KML":
-            _check_utf8(data, "KML")
-            has_crs_member = False
-            path = folder / "upload.kml"
-            path.write_bytes(data)
-        elif fmt == "GeoPackage":
-            if not data.startswith(b"SQLite format 3\x00"):
-                raise UploadError("这不是 GeoPackage（SQLite）文件。", "This is not a GeoPackage (SQLite) file.")
-            path = folder / "upload.gpkg"
-            path.write_bytes(data)
-        else:
-            path = _unzip_shapefile(data, folder)
-        frames = _read_frames(path, fmt)
-        geoms = [g for arr, _ in frames for g in arr]
-        crs_values = {c for _, c in frames if c}
-        if fmt == "GeoJSON":
-            explicit_crs = next(iter(crs_values)) if has_crs_member and crs_values else None
-        elif fmt in ("GeoPackage", "Shapefile (zip)"):
-            explicit_crs = next(iter(crs_values)) if crs_values else None
-    parts = _explode(geoms)
+    key = (hashlib.sha256(data).hexdigest(), filename, str(epsg), bool(amap),
+           None if allowed_kinds is None else frozenset(allowed_kinds))
+    with _cache_lock:
+        result = _CACHE.get(key)
+        if result is not None:
+            _CACHE.move_to_end(key)
+    if result is None:
+        result = _read_upload_or_error(data, filename, epsg=epsg, amap=amap, allowed_kinds=allowed_kinds)
+        with _cache_lock:
+            _CACHE[key] = result
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    if isinstance(result, UploadError):
+        raise UploadError(result.zh, result.en)
+    return dataclasses.replace(result, notes=list(result.notes))
+
+
+def _read_upload_or_error(data: bytes, filename: str, **options) -> Upload | UploadError:
+    """The Upload, or the UploadError that says why not: never any other exception, never a traceback for users."""
+    try:
+        return _read_upload(data, filename, **options)
+    except UploadError as e:
+        return e
+    except RecursionError:
+        return UploadError("文件嵌套层数过深，无法读取。", "The file is nested too deeply to read.")
+    except MemoryError:
+        return UploadError("文件过于复杂，读取时内存不足。", "The file is too complex: reading it ran out of memory.")
+    except Exception as e:  # a bug or a library surprise: logged with its traceback, shown as one line
+        log.exception("reading upload %r failed", filename)
+        return UploadError(f"无法读取 {filename}（内部错误 {type(e).__name__}）。请检查文件，或联系管理员。",
+                           f"Cannot read {filename} (internal error {type(e).__name__}). Check the file or ask "
+                           f"the administrator.")
+
+
+def _read_upload(data: bytes, filename: str, *, epsg=None, amap: bool = False,
+                 allowed_kinds: set[str] | None = None) -> Upload:
+    read = read_geometries(data, filename)
+    check_vertices(read.geometries)
+    parts = _explode(read.geometries)
     if not parts:
         raise UploadError("文件中没有任何几何（要素为空或没有坐标）。", "The file contains no geometry (no features or empty ones).")
     kinds = {kind_of(g) for g in parts}
@@ -276,25 +230,7 @@ def read_upload(data: bytes, filename: str, *, epsg: int | str | None = None, am
                           f"The file mixes {kinds_en(kinds)} geometries; keep one kind only.")
     kind = kinds.pop()
     notes: list[str] = []
-
-    # coordinate system
-    src = None
-    if epsg not in (None, ""):
-        declared = _parse_crs(f"EPSG:{str(epsg).upper().removeprefix('EPSG:')}", "声明的", "declared")
-        if explicit_crs is not None and not _parse_crs(explicit_crs, "文件的", "file").equals(declared,
-                                                                                          ignore_axis_order=True):
-            file_label = _crs_label(_parse_crs(explicit_crs, "文件的", "file"))
-            raise UploadError(f"文件自带坐标系 {file_label}，与声明的 {_crs_label(declared)} 不一致；请取消声明或修正文件。",
-                              f"The file declares {file_label}, which differs from the declared "
-                              f"{_crs_label(declared)}; clear the declaration or fix the file.")
-        src = declared
-    elif explicit_crs is not None:
-        src = _parse_crs(explicit_crs, "文件的", "file")
-    else:
-        src = CRS.from_epsg(4326)
-        if fmt in ("Shapefile (zip)", "GeoPackage"):
-            notes.append("文件没有坐标系（缺少 .prj），按 WGS84 经纬度读取 / no CRS in the file (.prj missing): read as "
-                         "WGS84 lon/lat")
+    src = _source_crs(read.crs, epsg, read.fmt, notes)
     label = _crs_label(src)
     if amap and not src.is_geographic:
         raise UploadError(f"声明为高德（GCJ-02）坐标，但坐标系 {label} 是投影坐标；高德坐标应为经纬度。",
@@ -341,36 +277,12 @@ def _check_region(geom, *, amap: bool = False) -> None:
         f"file spans {ext}." + (" (Amap coordinates declared)" if amap else ""))
 
 
-def _polygon_parts(g) -> list:
-    if g.geom_type == "Polygon":
-        return [g]
-    if g.geom_type in ("MultiPolygon", "GeometryCollection"):
-        return [p for part in g.geoms for p in _polygon_parts(part)]
-    return []
-
-
-def _repair_polygon(geom):
-    """make_valid if it keeps the polygon count and area (within 1 %); None if the repair is not safe."""
-    fixed = shapely.make_valid(geom)
-    # zero-area leftovers (a spike becomes a line) are dropped; the polygon count and the area must not change
-    polys = [p for p in _polygon_parts(fixed) if not p.is_empty]
-    n_before = len(_polygon_parts(geom))
-    if not polys or len(polys) != n_before:
-        return None
-    repaired = polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
-    shells = shapely.union_all([shapely.Polygon(p.exterior) for p in _polygon_parts(geom)])
-    holes = sum(shapely.Polygon(r).area for p in _polygon_parts(geom) for r in p.interiors)
-    expected = shells.area - holes if shells.is_valid else abs(geom.area)
-    if expected <= 0 or abs(repaired.area - expected) / expected > REPAIR_AREA_TOLERANCE:
-        return None
-    return repaired
-
-
 def check_geometry(geom, *, allowed_kinds: set[str] | None = None) -> tuple[object, list[str]]:
     """Region, validity and kind checks of a WGS84 geometry (uploaded or drawn). Returns (geometry, notes)."""
     notes: list[str] = []
     if geom is None or geom.is_empty:
         raise UploadError("几何为空。", "The geometry is empty.")
+    check_vertices([geom])
     geom = shapely.force_2d(geom)
     kind = kind_of(geom)
     if kind not in KIND_ZH:
@@ -379,7 +291,7 @@ def check_geometry(geom, *, allowed_kinds: set[str] | None = None) -> tuple[obje
     if not geom.is_valid:
         reason = shapely.is_valid_reason(geom)
         if kind == "Polygon":
-            fixed = _repair_polygon(geom)
+            fixed = run_repair(repair_polygon, geom, REPAIR_AREA_TOLERANCE)
             if fixed is None:
                 raise UploadError(f"面几何无效（{reason}），例如自相交的“8”字形，无法安全自动修复。请在 GIS 软件中修正后重新上传。",
                                   f"Invalid polygon ({reason}), e.g. a self-intersecting figure-8, that cannot be "
