@@ -224,9 +224,10 @@ with tab_geom:
         epsg = cols[0].text_input("坐标系 EPSG（文件未自带时填写，如 4548）", key="ed_epsg")
         amap = cols[1].checkbox("坐标来自高德地图（GCJ-02），转换为 WGS84", key="ed_amap")
         if f is not None:
-            try:
-                u = upload.read_upload(f.getvalue(), f.name, epsg=epsg.strip() or None, amap=amap,
-                                       allowed_kinds=kinds)
+            try:  # read_upload remembers recent files by content: a rerun does not read or repair them again
+                with st.spinner("正在检查文件… / Checking the file…"):
+                    u = upload.read_upload(f.getvalue(), f.name, epsg=epsg.strip() or None, amap=amap,
+                                           allowed_kinds=kinds)
             except upload.UploadError as e:
                 st.error(draw.md(str(e)))
             else:
