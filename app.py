@@ -19,6 +19,7 @@ KNOWN = {  # file stem → (title, icon, url path)
     "2_统计": ("统计", ":material/bar_chart:", "stats"),
     "3_导出": ("导出", ":material/download:", "export"),
     "4_关于数据": ("关于数据", ":material/info:", "about"),
+    "5_待核实": ("待核实", ":material/fact_check:", "verify"),
     "8_变更": ("变更与回溯", ":material/history:", "changes"),
     "9_编辑": ("编辑", ":material/edit:", "edit"),
 }

@@ -18,7 +18,7 @@ import pyogrio
 from geo import boundaries
 from geo import gazetteer as gaz
 from geo.geocode import GeocodeError, Geocoder
-from layers import history, qgis_styles, registry, report, safe_write
+from layers import evidence, history, qgis_styles, registry, report, safe_write, verification
 from layers.store import COUNTIES_LAYER, DEFAULT_REGISTRY, PROJECT_FIELDS, gpkg_path, layer_for
 
 
@@ -26,8 +26,10 @@ class BuildError(ValueError):
     pass
 
 
-def geocode_registry(projects, geocoder: Geocoder) -> gpd.GeoDataFrame:
+def geocode_registry(projects, geocoder: Geocoder, sources: dict | None = None) -> gpd.GeoDataFrame:
+    """Each project located, with the evidence (layers.evidence) for the project and what it was drawn from."""
     rows, errors = [], []
+    sources = {} if sources is None else sources
     for p in projects:
         try:
             loc = geocoder.locate(p)
@@ -41,12 +43,18 @@ def geocode_registry(projects, geocoder: Geocoder) -> gpd.GeoDataFrame:
             "plan_section": p.plan_section, "plan_excerpt": p.plan_excerpt,
             "geom_source": loc.geom_source, "precision": loc.precision, "precision_m": loc.precision_m,
             "location_note": p.location_note, "geometry": loc.geometry,
+            **_evidence_fields(evidence.for_project(p.id, loc.refs, sources)),
+            "verification": verification.DEFAULT_STATE,
         })
     if errors:
         raise BuildError("cannot place these projects:\n" + "\n".join(f"  {e}" for e in errors))
     gdf = gpd.GeoDataFrame(rows, columns=PROJECT_FIELDS + ["geometry"], geometry="geometry", crs="EPSG:4326")
     gdf["target_year"] = gdf["target_year"].astype("Int64")
     return gdf
+
+
+def _evidence_fields(found: list) -> dict:
+    return {"evidence": evidence.to_json(found), "evidence_kind": evidence.strongest(found)}
 
 
 def write_gpkg(path: Path, counties: gpd.GeoDataFrame, projects: gpd.GeoDataFrame) -> None:
@@ -63,12 +71,13 @@ def write_gpkg(path: Path, counties: gpd.GeoDataFrame, projects: gpd.GeoDataFram
 
 
 def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.PathLike | None = None,
-          gazetteer_path: str | os.PathLike = gaz.DEFAULT_PATH, online=None) -> dict:
+          gazetteer_path: str | os.PathLike = gaz.DEFAULT_PATH, online=None,
+          evidence_path: str | os.PathLike = evidence.DEFAULT_PATH) -> dict:
     """Build the GeoPackage; returns the geocoding summary (layers.report.summarize) with the edits re-applied."""
     target = safe_write.resolve_target(gpkg_path(out))  # through a symlink: replace the file, keep the link
     safe_write.recover(target)  # a killed editor's journal: roll it back now (or say why not) before geocoding
     projects = registry.load(registry_path)  # raises RegistryError listing every bad row
-    gdf = geocode_registry(projects, Geocoder(gaz.load(gazetteer_path), online=online))
+    gdf = geocode_registry(projects, Geocoder(gaz.load(gazetteer_path), online=online), evidence.load(evidence_path))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}.building-{os.getpid()}.gpkg")
     _remove_leftovers(target)

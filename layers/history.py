@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 
 from layers import safe_write as sw
+from layers import verification
 from layers.store import PROJECT_LAYERS, gpkg_path
 from layers.vocab import PLAN_DATE, PRECISIONS, STATUSES
 
@@ -591,7 +592,8 @@ def apply_history(conn) -> dict:
             _write_feature_geometry(conn, pid, shapely.from_wkb(wkb),
                                     {"precision": precision, "precision_m": precision_m, "geom_source": source})
             report["geometry_applied"] += 1
-    report["missing"] = sorted(missing)
+    report["verification_applied"], gone = verification.apply(conn, present)
+    report["missing"] = sorted(missing | gone)
     return report
 
 
@@ -610,7 +612,8 @@ def carry_over(old_gpkg: Path | None, new_gpkg: Path) -> dict:
     try:
         with (sw.locked(old) if has_old else contextlib.nullcontext()), sw.transaction(conn):
             ensure_tables(conn)
-            copied = {STATUS_TABLE: 0, GEOMETRY_TABLE: 0}
+            verification.ensure_table(conn)
+            copied = {STATUS_TABLE: 0, GEOMETRY_TABLE: 0, verification.TABLE: 0}
             if has_old:
                 conn.execute("ATTACH DATABASE ? AS src", (old.resolve().as_uri() + "?mode=ro",))
                 for table in copied:

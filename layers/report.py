@@ -5,7 +5,7 @@ from collections import Counter
 
 from geo.geocode import check_in_counties
 from layers.registry import split_list
-from layers.vocab import EVIDENCE_KINDS
+from layers.vocab import EVIDENCE_KINDS, VERIFICATION_STATES
 
 _KINDS = (("gazetteer", "gazetteer point"), ("schematic line", "schematic line (gazetteer)"),
           ("schematic ring", "schematic ring"), ("administrative fallback", "county fallback"),
@@ -30,6 +30,7 @@ def summarize(gdf) -> dict:
         "by_source": Counter(source_kind(s) for s in gdf["geom_source"]),
         "county_fallbacks": sorted(gdf.loc[gdf["precision"] == "county", "id"]),
         "by_evidence": Counter(gdf["evidence_kind"]) if "evidence_kind" in gdf else Counter(),
+        "by_verification": Counter(gdf["verification"].fillna("unverified")) if "verification" in gdf else Counter(),
         "outside_county": outside,
     }
 
@@ -41,6 +42,8 @@ def text(summary: dict, path=None) -> str:
     lines += [f"  {v:3d}  {k}" for k, v in summary["by_source"].most_common()]
     lines.append("by evidence (strongest source): " + ", ".join(
         f"{k} {summary['by_evidence'].get(k, 0)}" for k in EVIDENCE_KINDS))
+    lines.append("by verification: " + ", ".join(
+        f"{k} {summary['by_verification'].get(k, 0)}" for k in VERIFICATION_STATES))
     if summary["county_fallbacks"]:
         lines.append(f"county fallbacks ({len(summary['county_fallbacks'])}): " + ", ".join(summary["county_fallbacks"]))
     edits = summary.get("edits")

@@ -26,7 +26,8 @@ PROJECT_LAYERS = {
 PROJECT_FIELDS = [
     "id", "name", "aliases", "category", "county", "status", "target_year",
     "lead_agency", "support_agencies", "plan_section", "plan_excerpt",
-    "geom_source", "precision", "precision_m", "location_note",
+    "geom_source", "precision", "precision_m", "location_note", "evidence", "evidence_kind",
+    "verification",
 ]
 
 

@@ -55,6 +55,13 @@ EVIDENCE_KINDS = {
     "none": ("未找到来源", "检索后未找到能确定位置的公开来源"),
 }
 
+VERIFICATION_STATES = {
+    # code: (中文, meaning); a project starts unverified
+    "unverified": ("未核实", "位置尚未由本地人员核实"),
+    "documented": ("文献核实", "已对照设计文件、批复或公告核实"),
+    "surveyed": ("实地或测绘核实", "已实地踏勘或依测绘成果核实"),
+}
+
 # The plan is dated 2023-08-26: statuses derived from its wording are "as of" this date.
 PLAN_DATE = "2023-08-26"
 

@@ -4,8 +4,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from layers import styles
-from layers.vocab import CATEGORIES, PLAN_DATE, PRECISIONS, STATUSES
+from layers import evidence, styles
+from layers.vocab import CATEGORIES, EVIDENCE_KINDS, PLAN_DATE, PRECISIONS, STATUSES
 from mapview import ui
 
 c = ui.ctx()
@@ -45,6 +45,14 @@ st.markdown("""
 | 地图程序 | Leaflet（npm，本地提供）、folium、streamlit-folium | BSD-2 / MIT |
 | 可选底图 | OpenStreetMap（ODbL）、天地图（需密钥）、高德（GCJ-02） | 各自服务条款 |
 """)
-src = c.projects["geom_source"].fillna("(未注明)").value_counts().rename_axis("位置来源").reset_index(name="项目数")
-st.markdown("**本数据中各项目的位置来源**")
-st.dataframe(src, hide_index=True, width="stretch")
+st.subheader("位置依据")
+st.markdown("每个项目的位置都注明依据：确定其位置的公开来源（标题、发布者、日期、链接）、原文中确定位置的短句，"
+            "以及由此如何得出地图上的位置与误差。未找到来源的，注明检索过什么。地图弹窗中也可查看。")
+kinds = c.projects["evidence_kind"].fillna("none") if "evidence_kind" in c.projects else pd.Series(dtype=str)
+st.dataframe(pd.DataFrame([{"依据类型": v[0], "含义": v[1], "项目数": int((kinds == k).sum())}
+                           for k, v in EVIDENCE_KINDS.items()]), hide_index=True, width="stretch")
+rows = [{"项目": name, "依据类型": EVIDENCE_KINDS.get(s.kind, (s.kind,))[0], "来源": s.title, "发布者": s.publisher,
+         "日期": s.date, "原文短句": s.quote, "由此得出": s.finding, "链接": s.url}
+        for name, ev in zip(c.filtered["name"], c.filtered.get("evidence", [])) for s in evidence.from_json(ev)]
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=420,
+             column_config={"链接": st.column_config.LinkColumn("链接", display_text="打开")})

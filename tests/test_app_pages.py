@@ -188,6 +188,29 @@ def test_about_page(app):
     assert set(app.dataframe[0].value["状态"]) == {"谋划", "前期工作", "在建", "建成", "暂缓"}
 
 
+def test_about_page_lists_every_source_of_the_filtered_projects(app, gpkg):
+    app.query_params["county"] = "冠县"
+    app.run()
+    app.switch_page("pages/4_关于数据.py").run()
+    assert not app.exception
+    sources = app.dataframe[-1].value
+    shown = store.read_projects(gpkg)
+    shown = shown[shown["county"].str.contains("冠县")]
+    assert sorted(sources["项目"]) == sorted(shown["name"]) and set(sources["依据类型"]) == {"新闻报道"}
+    assert set(sources["原文短句"]) == {"位于测试村"}
+
+
+def test_to_verify_page_lists_unverified_projects_largest_radius_first(app, gpkg):
+    app.run()
+    app.switch_page("pages/5_待核实.py").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert len(table) == len(store.read_projects(gpkg))  # nothing verified yet
+    radii = table["误差半径(米)"].tolist()
+    assert radii == sorted(radii, reverse=True) and radii[0] == 15000
+    assert set(table["核实状态"]) == {"未核实"}
+
+
 def test_missing_geopackage_is_a_clear_message(monkeypatch, tmp_path):
     monkeypatch.setenv("PROJECTMAP_GPKG", str(tmp_path / "nope.gpkg"))
     at = AppTest.from_file(APP, default_timeout=30).run()
