@@ -220,8 +220,15 @@ def _read_upload_or_error(data: bytes, filename: str, **options) -> Upload | Upl
 def _read_upload(data: bytes, filename: str, *, epsg=None, amap: bool = False,
                  allowed_kinds: set[str] | None = None) -> Upload:
     read = read_geometries(data, filename)
-    check_vertices(read.geometries)
-    parts = _explode(read.geometries)
+    return upload_from(read.geometries, read.crs, read.fmt, epsg=epsg, amap=amap, allowed_kinds=allowed_kinds)
+
+
+def upload_from(geometries: list, file_crs: str | None, fmt: str, *, epsg=None, amap: bool = False,
+                allowed_kinds: set[str] | None = None) -> Upload:
+    """The features of one project (from read_geometries, or one id's features of a bulk file) as one checked
+    WGS84 geometry: one kind, the file's or the declared CRS, GCJ-02 converted, region, validity and kind checks."""
+    check_vertices(geometries)
+    parts = _explode(geometries)
     if not parts:
         raise UploadError("文件中没有任何几何（要素为空或没有坐标）。", "The file contains no geometry (no features or empty ones).")
     kinds = {kind_of(g) for g in parts}
@@ -230,7 +237,7 @@ def _read_upload(data: bytes, filename: str, *, epsg=None, amap: bool = False,
                           f"The file mixes {kinds_en(kinds)} geometries; keep one kind only.")
     kind = kinds.pop()
     notes: list[str] = []
-    src = _source_crs(read.crs, epsg, read.fmt, notes)
+    src = _source_crs(file_crs, epsg, fmt, notes)
     label = _crs_label(src)
     if amap and not src.is_geographic:
         raise UploadError(f"声明为高德（GCJ-02）坐标，但坐标系 {label} 是投影坐标；高德坐标应为经纬度。",

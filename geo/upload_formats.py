@@ -85,7 +85,7 @@ def geojson_for_gdal(data: bytes, shown: str) -> tuple[bytes, bool]:
                           f"{shown} is not GeoJSON (its type is {_short(kind)!r}; GeoJSON is a FeatureCollection, "
                           f"a Feature or a geometry).")
     clean = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": _geometry(_feature_geometry(f, i), i)}
+        {"type": "Feature", "properties": _id_property(f), "geometry": _geometry(_feature_geometry(f, i), i)}
         for i, f in enumerate(features, 1)]}
     has_crs = isinstance(doc, dict) and doc.get("crs") is not None
     if has_crs:
@@ -94,6 +94,19 @@ def geojson_for_gdal(data: bytes, shown: str) -> tuple[bytes, bool]:
         return json.dumps(clean).encode("utf-8"), has_crs
     except RecursionError:
         raise _nested() from None
+
+
+def _id_property(feature) -> dict:
+    """{"id": …} when a feature names a project (properties.id, else the Feature's own id) — text only, short;
+    nothing else of the upload's properties reaches GDAL."""
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    value = props.get("id") if isinstance(props, dict) else None
+    if value is None and isinstance(feature, dict):
+        value = feature.get("id")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return {}
+    text = str(value).strip()
+    return {"id": text} if 0 < len(text) <= 64 and text.isprintable() else {}
 
 
 def _feature_geometry(feature, i: int):

@@ -59,6 +59,7 @@ class FileGeometries:
     geometries: list        # shapely geometries, one per feature (None where a feature has none)
     crs: str | None         # the CRS the file itself declares (.prj, GeoPackage SRS, GeoJSON crs); None if none
     fmt: str                # GeoJSON | KML | Shapefile (zip) | GeoPackage
+    ids: list = None        # each feature's "id" attribute as text (None where it has none), for bulk imports
 
 
 def harden_gdal() -> None:
@@ -104,8 +105,8 @@ def read_geometries(data: bytes, filename: str) -> FileGeometries:
             table = geopackage_table(path, data, shown)
         else:
             path, names = unzip_shapefile(data, folder)
-        geoms, crs = _read_layers(path, fmt, table, lambda text: _scrub(text, bases, names), shown)
-    return FileGeometries(geoms, crs if crs_declared else None, fmt)
+        geoms, crs, ids = _read_layers(path, fmt, table, lambda text: _scrub(text, bases, names), shown)
+    return FileGeometries(geoms, crs if crs_declared else None, fmt, ids)
 
 
 def _write(folder: Path, suffix: str, data: bytes) -> Path:
@@ -127,8 +128,9 @@ def _scrub(text: str, bases: set[str], names: dict[str, str]) -> str:
 
 # ------------------------------------------------------------------------------------------------ GDAL
 
-def _read_layers(path: Path, fmt: str, table: str | None, scrub, shown: str) -> tuple[list, str | None]:
-    """The geometries of every feature layer (or the first layer) and the first CRS found, by the format's driver."""
+def _read_layers(path: Path, fmt: str, table: str | None, scrub, shown: str) -> tuple[list, str | None, list]:
+    """The geometries of every feature layer (or the first layer), the first CRS found and each feature's "id"
+    (None where the layer has no such field), by the format's driver."""
     options = _OPEN_OPTIONS.get(fmt, {})
     try:
         if table is not None or fmt != "KML":
@@ -136,21 +138,31 @@ def _read_layers(path: Path, fmt: str, table: str | None, scrub, shown: str) -> 
         else:
             layers = pyogrio.list_layers(path)  # KML: a layer per folder
             names = [name for name, gtype in layers if gtype is not None] or [name for name, _ in layers[:1]]
-        geoms, crs = [], None
+        geoms, crs, ids = [], None, []
         for name in names:
-            driver = pyogrio.read_info(path, layer=name, **options)["driver"]
-            if driver not in DRIVERS[fmt]:
-                raise UploadError(f"{shown} 不是 {fmt} 文件（内容是 {driver} 格式）。",
-                                  f"{shown} is not a {fmt} file (its content is {driver}).")
-            meta, _, wkb, _ = pyogrio.raw.read(path, layer=name, columns=[], read_geometry=True, **options)
-            geoms += _from_wkb(wkb, shown) if wkb is not None else []
+            info = pyogrio.read_info(path, layer=name, **options)
+            if info["driver"] not in DRIVERS[fmt]:
+                raise UploadError(f"{shown} 不是 {fmt} 文件（内容是 {info['driver']} 格式）。",
+                                  f"{shown} is not a {fmt} file (its content is {info['driver']}).")
+            columns = ["id"] if "id" in list(info["fields"]) else []
+            meta, _, wkb, values = pyogrio.raw.read(path, layer=name, columns=columns, read_geometry=True, **options)
+            found = _from_wkb(wkb, shown) if wkb is not None else []
+            geoms += found
+            ids += [_text_id(v) for v in values[0]] if columns else [None] * len(found)
             crs = crs or meta.get("crs")
     except (UploadError, RecursionError, MemoryError):
         raise
     except Exception as e:  # GDAL's message is the most useful one here, without our paths
         msg = scrub(str(e))
         raise UploadError(f"无法读取 {shown}（{fmt}）：{msg}", f"Cannot read {shown} ({fmt}): {msg}") from None
-    return geoms, crs
+    return geoms, crs, ids
+
+
+def _text_id(value) -> str | None:
+    if value is None or isinstance(value, float) and value != value:
+        return None
+    text = str(int(value) if isinstance(value, float) and value.is_integer() else value).strip()
+    return text or None
 
 
 def _from_wkb(wkb, shown: str) -> list:

@@ -1,4 +1,4 @@
-"""python -m layers build | export | report | status — see `python -m layers --help`."""
+"""python -m layers build | export | report | status | verify | import-geometries — see `python -m layers --help`."""
 from __future__ import annotations
 
 import argparse
@@ -32,6 +32,29 @@ def main(argv=None) -> int:
     from layers.history import add_status_arguments
     s = sub.add_parser("status", help="record a status change (kept in the GeoPackage's status_history)")
     add_status_arguments(s)
+
+    v = sub.add_parser("verify", help="record that a project's position was checked (verification_history)")
+    v.add_argument("id", help="项目编号 / project id")
+    v.add_argument("state", help="核实状态 / state: unverified (未核实), documented (文献核实), surveyed (实地或测绘核实)")
+    v.add_argument("--source", required=True, help="核实依据 / what it was checked against (survey, drawing, notice)")
+    v.add_argument("--editor", required=True, help="核实人 / who checked it")
+    v.add_argument("--date", default=None, help="核实日期 / YYYY-MM-DD (default today)")
+    v.add_argument("--note", default="", help="说明 / note")
+    v.add_argument("--gpkg")
+
+    i = sub.add_parser("import-geometries", help="replace the geometries of the projects named by 'id' in a file "
+                                                 "(GeoJSON, GeoPackage, zipped Shapefile, KML): all or nothing")
+    i.add_argument("file")
+    i.add_argument("--editor", required=True, help="编辑人 / editor name")
+    i.add_argument("--source", required=True, help="几何来源 / where the geometries come from (e.g. 2024 测绘成果)")
+    i.add_argument("--precision", default="exact", help="precision class of the new geometries (default exact)")
+    i.add_argument("--precision-m", required=True, type=float, help="误差半径（米）/ error radius in metres")
+    i.add_argument("--state", default="documented", help="核实状态 recorded with them (default documented)")
+    i.add_argument("--epsg", default=None, help="EPSG code of the coordinates when the file declares none")
+    i.add_argument("--amap", action="store_true", help="coordinates are Amap GCJ-02 (converted to WGS84)")
+    i.add_argument("--date", default=None, help="核实日期 / YYYY-MM-DD (default today)")
+    i.add_argument("--note", default="", help="说明 / note")
+    i.add_argument("--gpkg")
 
     args = parser.parse_args(argv)
     try:
@@ -80,7 +103,36 @@ def _status(args) -> int:
     return run_status(args)
 
 
-COMMANDS = {"build": _build, "export": _export, "report": _report, "status": _status}
+def _verify(args) -> int:
+    from layers import verification
+    from layers.store import gpkg_path
+    path = gpkg_path(args.gpkg)
+    verification.record_verification(path, args.id, args.state, args.date or _today(), source=args.source,
+                                     editor=args.editor, note=args.note)
+    print(f"{args.id}: {verification.check_state(args.state)} → {path}")
+    return 0
+
+
+def _import_geometries(args) -> int:
+    from layers.imports import import_geometries
+    from layers.store import gpkg_path
+    path = gpkg_path(args.gpkg)
+    done = import_geometries(path, args.file, editor=args.editor, source=args.source, precision=args.precision,
+                             precision_m=args.precision_m, state=args.state, verified_on=args.date or _today(),
+                             epsg=args.epsg, amap=args.amap, note=args.note)
+    for d in done:
+        print(f"{d.project_id}: {d.geom_type} → {d.layer}" + "".join(f"\n    {n}" for n in d.notes))
+    print(f"{len(done)} geometries imported → {path}")
+    return 0
+
+
+def _today() -> str:
+    import datetime as dt
+    return dt.date.today().isoformat()
+
+
+COMMANDS = {"build": _build, "export": _export, "report": _report, "status": _status, "verify": _verify,
+            "import-geometries": _import_geometries}
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -89,11 +141,16 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
     from pyogrio.errors import DataSourceError
 
+    from geo.gazetteer import GazetteerError
     from layers.build import BuildError
+    from layers.evidence import EvidenceError
     from layers.export import FilterError
+    from layers.history import HistoryError
+    from layers.imports import BulkImportError
     from layers.registry import RegistryError
     from layers.safe_write import WriteError
-    return (RegistryError, BuildError, FilterError, WriteError, OSError, DataSourceError, sqlite3.DatabaseError)
+    return (RegistryError, BuildError, FilterError, WriteError, HistoryError, BulkImportError, EvidenceError,
+            GazetteerError, OSError, DataSourceError, sqlite3.DatabaseError)
 
 
 if __name__ == "__main__":

@@ -486,6 +486,16 @@ def record_geometry(gpkg, project_id: str, geom, *, precision: str, geom_source:
 
 def _geometry_write(gpkg, project_id, geom, *, precision, precision_m, geom_source, editor, note, action,
                     restored_from, timeout) -> GeometryChange:
+    with sw.write_transaction(gpkg, timeout=timeout) as conn:
+        return write_geometry(conn, project_id, geom, precision=precision, precision_m=precision_m,
+                              geom_source=geom_source, editor=editor, note=note, action=action,
+                              restored_from=restored_from)
+
+
+def write_geometry(conn, project_id: str, geom, *, precision: str, geom_source: str, editor: str, precision_m=None,
+                   note: str = "", action: str = "edit", restored_from=None) -> GeometryChange:
+    """Replace a project's geometry and record it, inside the caller's write transaction (several projects can
+    then change all or nothing: layers.imports)."""
     project_id = _text(project_id, "项目编号", "Project id", required=True)
     editor = _text(editor, "编辑人", "Editor", required=True)
     geom_source = _text(geom_source, "几何来源", "Geometry source", required=True)
@@ -495,14 +505,13 @@ def _geometry_write(gpkg, project_id, geom, *, precision, precision_m, geom_sour
         raise HistoryError("几何为空或无效，未保存。 / The geometry is empty or invalid; nothing saved.")
     if shapely.has_z(geom):
         geom = shapely.force_2d(geom)
-    with sw.write_transaction(gpkg, timeout=timeout) as conn:
-        ensure_tables(conn)
-        _locate(conn, project_id)
-        _snapshot_baseline(conn, project_id)
-        attrs = {"precision": precision, "precision_m": precision_m, "geom_source": geom_source}
-        prev, layer = _write_feature_geometry(conn, project_id, geom, attrs)
-        fid = _insert_geometry_row(conn, project_id, action, geom, precision, precision_m, geom_source, layer,
-                                   restored_from, editor, note)
+    ensure_tables(conn)
+    _locate(conn, project_id)
+    _snapshot_baseline(conn, project_id)
+    attrs = {"precision": precision, "precision_m": precision_m, "geom_source": geom_source}
+    prev, layer = _write_feature_geometry(conn, project_id, geom, attrs)
+    fid = _insert_geometry_row(conn, project_id, action, geom, precision, precision_m, geom_source, layer,
+                               restored_from, editor, note)
     return GeometryChange(fid, project_id, action, geom.geom_type, layer, prev)
 
 
