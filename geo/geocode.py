@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -76,6 +77,17 @@ def farthest_m(point, area) -> float:
     p = to_metric(point)
     coords = shapely.get_coordinates(to_metric(area))
     return float(np.hypot(coords[:, 0] - p.x, coords[:, 1] - p.y).max())
+
+
+def _fallback_point(area, project_id: str, step_m: float = 200.0):
+    """A point inside the area for a project known only by its county: near the area's representative point, but
+    not the same point for two projects (each lies on a spiral step chosen by its id), so no two markers claim one
+    site. The radius is measured from this point, so it is as honest as any other point inside."""
+    centre = to_metric(area.point_on_surface())
+    k = zlib.crc32(project_id.encode("utf-8")) % 1000 + 1  # 1000 spots within ~6 km
+    angle, r = k * 2.39996, step_m * math.sqrt(k)  # the golden angle: steps never line up
+    candidate = from_metric(shapely.Point(centre.x + r * math.cos(angle), centre.y + r * math.sin(angle)))
+    return candidate if area.contains(candidate) else from_metric(centre)
 
 
 def _round_m(x: float) -> float:
@@ -228,7 +240,7 @@ class Geocoder:
         """The county (or counties) the plan names: their area for area categories, else a point inside them. The
         radius is the farthest any part of the area lies from that point: the project may be anywhere in it."""
         area = boundaries.county_geometry(project.county)
-        point = area.point_on_surface()
+        point = _fallback_point(area, project.id)
         label = "、".join(project.county) or "全市"
         geom = area if project.category in AREA_CATEGORIES else point
         return Located(geom, f"administrative fallback: {label} ({boundaries.SOURCE})", "county",

@@ -19,10 +19,8 @@ N_PROJECTS = len(registry.load(store.DEFAULT_REGISTRY))  # every row of the ship
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("b") / "lc.gpkg"
-    summary = build(out=out)
-    return out, summary
+def built(shipped):
+    return shipped
 
 
 def test_layers_fields_and_crs(built):

@@ -12,17 +12,14 @@ import shapely
 from shapely.geometry import shape
 
 from layers import export, registry, store
-from layers.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 N_PROJECTS = len(registry.load(store.DEFAULT_REGISTRY))  # every row of the shipped registry
 
 
 @pytest.fixture(scope="module")
-def gpkg(tmp_path_factory):
-    out = tmp_path_factory.mktemp("e") / "lc.gpkg"
-    build(out=out)
-    return out
+def gpkg(shipped):
+    return shipped[0]
 
 
 def run(*args):

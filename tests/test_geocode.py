@@ -60,14 +60,21 @@ def test_county_fallback_when_no_hint(gaz, tmp_path):
     assert to_metric(loc.geometry).buffer(loc.precision_m).covers(county_m)
     assert loc.precision_m < 1.3 * to_metric(loc.geometry).hausdorff_distance(county_m)
     assert "administrative fallback" in loc.geom_source
+    assert check_in_counties(loc.geometry, ["冠县"]) == []
 
 
 @pytest.mark.parametrize("counties", [["冠县"], ["莘县", "冠县", "临清市"], ["全市"]])
 def test_every_county_fallback_radius_covers_its_area(gaz, tmp_path, counties):
-    loc = Geocoder(gaz, geometries_dir=tmp_path).locate(project(category="irrigation_district", county=counties))
+    loc = Geocoder(gaz, geometries_dir=tmp_path).locate(project(category="hospital", county=counties))
     area_m = to_metric(boundaries.county_geometry(counties))
-    assert to_metric(loc.geometry.point_on_surface()).buffer(loc.precision_m, quad_segs=64).covers(area_m)
-    assert check_in_counties(loc.geometry, ["冠县"]) == []
+    assert to_metric(loc.geometry).buffer(loc.precision_m, quad_segs=64).covers(area_m)
+
+
+def test_projects_known_only_by_one_county_get_distinct_points_inside_it(gaz, tmp_path):
+    g = Geocoder(gaz, geometries_dir=tmp_path)
+    points = [g.locate(project(id=f"p-{i}")).geometry for i in range(6)]
+    assert len({p.wkt for p in points}) == 6
+    assert all(boundaries.county_geometry(["冠县"]).contains(p) for p in points)
 
 
 def test_area_categories_fall_back_to_the_county_polygons(gaz, tmp_path):
