@@ -21,7 +21,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from layers import evidence, styles
-from layers.vocab import CATEGORIES, EVIDENCE_KINDS, PRECISIONS, STATUSES
+from layers.vocab import CATEGORIES, EVIDENCE_KINDS, PRECISIONS, STATUSES, VERIFICATION_STATES
 from mapview import assets
 
 # Above this many project features the map is drawn on a <canvas> instead of SVG elements.
@@ -41,6 +41,7 @@ POPUP_FIELDS = [
     ("precision", "位置精度"),
     ("location_note", "位置说明"),
     ("evidence", "位置依据"),
+    ("verification", "核实状态"),
     ("aliases", "别名"),
     ("id", "编号"),
 ]
@@ -143,6 +144,8 @@ def _display(prop: str, row) -> str:
         return "未定" if v is None or pd.isna(v) else esc(f"{int(v)}年")
     if prop == "evidence":
         return evidence_html(v)
+    if prop == "verification":
+        return esc(VERIFICATION_STATES.get(v if isinstance(v, str) else "unverified", (v,))[0])
     if prop in ("county", "lead_agency", "support_agencies", "aliases"):
         return "、".join(esc(p.strip()) for p in str(v).split(";") if p.strip()) if isinstance(v, str) else esc(v)
     return esc(v)

@@ -15,8 +15,8 @@ from folium.plugins import Draw
 from streamlit_folium import st_folium
 
 from geo import upload
-from layers import editors, history, safe_write
-from layers.vocab import PRECISIONS, STATUSES
+from layers import editors, history, safe_write, verification
+from layers.vocab import PRECISIONS, STATUSES, VERIFICATION_STATES
 from mapview import assets, draw, ui
 
 c = ui.ctx()
@@ -122,7 +122,7 @@ st.markdown(f"**类别**：{draw.md(row['category'])} · **当前状态**：{dra
 for msg in ss.pop("ed_flash", []):
     st.success(draw.md(msg))
 
-tab_status, tab_geom, tab_hist = st.tabs(["状态变更", "修正几何", "几何历史与恢复"])
+tab_status, tab_geom, tab_verify, tab_hist = st.tabs(["状态变更", "修正几何", "位置核实", "几何历史与恢复"])
 
 # ------------------------------------------------------------------------------------------------- status
 with tab_status:
@@ -158,6 +158,36 @@ with tab_status:
             "source": "来源", "editor": "编辑人", "recorded_at": "记录时间(UTC)"}), hide_index=True, width="stretch")
     else:
         st.caption("尚无状态变更记录；当前状态来自规划文本（2023-08-26）。")
+
+
+# ------------------------------------------------------------------------------------------- verification
+with tab_verify:
+    st.caption(f"当前核实状态：{VERIFICATION_STATES.get(row.get('verification'), ('未核实',))[0]}。"
+               "核实后请记录依据（测绘成果、设计图、批复或公告）；位置需要修正时在“修正几何”中上传或绘制。")
+    with st.form("ed_verify_form"):
+        codes = list(VERIFICATION_STATES)
+        state = st.selectbox("核实状态", codes, format_func=lambda k: VERIFICATION_STATES[k][0],
+                             index=codes.index("documented"), key="ed_verify_state")
+        day = st.date_input("核实日期", value=dt.date.today(), max_value=dt.date.today(), key="ed_verify_date",
+                            format="YYYY-MM-DD")
+        v_source = st.text_input("核实依据（必填）", key="ed_verify_source", placeholder="如：初步设计批复、RTK 实测")
+        v_note = st.text_input("说明", key="ed_verify_note")
+        verified = st.form_submit_button("保存核实记录", type="primary")
+    if verified:
+        try:
+            verification.record_verification(path, pid, state, day, source=v_source, editor=editor.label,
+                                             note=v_note)
+        except (history.HistoryError, safe_write.WriteError) as e:
+            st.error(draw.md(str(e)))
+        else:
+            ss["ed_flash"] = [f"已记录核实：{row['name']} → {VERIFICATION_STATES[state][0]}。"]
+            st.rerun()
+    vh = verification.history(path, pid)
+    if len(vh):
+        st.dataframe(vh.assign(state=vh["state"].map(lambda k: VERIFICATION_STATES.get(k, (k,))[0])).rename(
+            columns={"project_id": "编号", "state": "状态", "verified_on": "核实日期", "source": "依据",
+                     "note": "说明", "editor": "核实人", "recorded_at": "记录时间(UTC)"}), hide_index=True,
+            width="stretch")
 
 
 # ----------------------------------------------------------------------------------------------- geometry

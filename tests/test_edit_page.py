@@ -85,6 +85,22 @@ def test_login_then_record_a_status_change(env):
         ["proposed", "preliminary", "立项批复", "市发改委通知", "王工 (wang)"]]
 
 
+def test_login_then_record_a_verification(env):
+    from layers import store, verification
+    at = _login(_open())
+    at.selectbox(key="ed_project").set_value("P002").run()
+    at.selectbox(key="ed_verify_state").set_value("surveyed")
+    at.text_input(key="ed_verify_source").input("RTK 实测")
+    at.button[[b.label for b in at.button].index("保存核实记录")].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert verification.history(env, "P002")[["state", "source", "editor"]].values.tolist() == [
+        ["surveyed", "RTK 实测", "王工 (wang)"]]
+    assert store.read_projects(env).set_index("id").loc["P002", "verification"] == "surveyed"
+    at.text_input(key="ed_verify_source").input("")
+    at.button[[b.label for b in at.button].index("保存核实记录")].click().run()
+    assert any("Source is required" in e.value for e in at.error)
+
+
 def test_status_form_errors_are_shown_and_nothing_is_written(env):
     at = _login(_open())
     at.selectbox(key="ed_project").set_value("P001").run()
