@@ -16,7 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import streamlit as st
 
-from layers import store, styles
+from layers import safe_write, store, styles
 from layers.vocab import CATEGORIES, STATUSES
 from mapview import basemaps, data
 from mapview.draw import esc, md
@@ -265,8 +265,12 @@ def setup() -> Context:
         st.error(f"未找到数据文件 {path}。请先运行 `python -m layers build` 生成 GeoPackage，"
                  "或用环境变量 PROJECTMAP_GPKG 指定文件。")
         st.stop()
-    key = data.file_key(path)
-    counties, projects = data.load(key)
+    try:
+        key = data.file_key(path)
+        counties, projects = data.load(key)
+    except safe_write.WriteError as e:  # e.g. a writer was killed and its journal cannot be rolled back here
+        st.error(md(str(e)))
+        st.stop()
     opts = options_from(projects)
     token = basemaps.tianditu_token(_secrets())
     if "pm_filters" not in ss:

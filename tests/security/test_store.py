@@ -236,3 +236,14 @@ def test_build_never_creates_a_file_beside_an_orphaned_journal(hot):
     r = _cli("build", "--out", str(hot))
     assert r.returncode == 2 and "journal" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert not hot.exists() and Path(str(hot) + "-journal").stat().st_size > 0
+
+
+def test_the_app_explains_an_unrecoverable_journal_instead_of_a_traceback(hot, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setattr(sw, "_writable", lambda p: False, raising=False)  # root ignores chmod: pretend
+    monkeypatch.setenv("PROJECTMAP_GPKG", str(hot))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert any("journal" in e.value or "日志" in e.value or "中断" in e.value for e in at.error), \
+        [e.value for e in at.error]
+    assert Path(str(hot) + "-journal").stat().st_size > 0  # nothing deleted
