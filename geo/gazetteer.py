@@ -5,7 +5,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from layers.registry import decode
+from core import text
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer.csv"
 # Anything not from a surveyed dataset is at best approximate: a seat's point is not a project's site.
@@ -27,9 +27,12 @@ class GazetteerError(ValueError):
 
 def load(path: str | Path = DEFAULT_PATH) -> dict[str, Place]:
     path = Path(path)
-    text = decode(path.read_bytes(), str(path))
+    try:
+        content = text.decode(path.read_bytes())
+    except UnicodeDecodeError:
+        raise GazetteerError(f"{path}: not UTF-8 or GBK/GB18030 text") from None
     places: dict[str, Place] = {}
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(content.splitlines())
     for row in reader:
         line = reader.line_num
         try:

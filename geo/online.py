@@ -42,7 +42,7 @@ USER_AGENT = "projectmap-liaocheng/0.1 (Liaocheng regional planning project map)
 CITY = "聊城市"
 MASK = "***"
 
-# Category codes (layers/vocab.py) whose geometry is a line or an area: a geocoded point does not represent them.
+# Category codes (core/vocab.py) whose geometry is a line or an area: a geocoded point does not represent them.
 NOT_POINT_CATEGORIES = {"river", "railway", "railway_spur", "expressway", "highway", "urban_road",
                         "irrigation_district", "ecological_restoration", "cooperation_zone"}
 

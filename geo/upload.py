@@ -57,7 +57,7 @@ _CACHE_SIZE = 16
 
 KIND_ZH = {"Point": "点", "LineString": "线", "Polygon": "面"}
 
-# Which geometry kinds a project of each category may have (categories of layers.vocab). A point is always allowed
+# Which geometry kinds a project of each category may have (categories of core.vocab). A point is always allowed
 # where a polygon is: a site known only by its location. Categories not listed accept every kind.
 _LINE = {"LineString"}
 _SITE = {"Point", "Polygon"}

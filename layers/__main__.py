@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from layers.vocab import CATEGORIES, STATUSES
+from core.vocab import CATEGORIES, STATUSES
 
 
 def main(argv=None) -> int:

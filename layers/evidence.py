@@ -7,7 +7,7 @@ a position is where it is, and the source of each step.
 
 Columns: ``subject, kind, title, publisher, date, url, quote, finding``.
 
-- ``kind``: survey | official | news | dataset | none (layers.vocab.EVIDENCE_KINDS). ``none`` says that nothing was
+- ``kind``: survey | official | news | dataset | none (core.vocab.EVIDENCE_KINDS). ``none`` says that nothing was
   found, and ``finding`` says what was searched.
 - ``quote``: the short phrase that places the thing (at most ``MAX_QUOTE`` characters): facts carry over, text does
   not.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from layers.registry import decode
 from layers.store import DATA_DIR
-from layers.vocab import EVIDENCE_KINDS
+from core.vocab import EVIDENCE_KINDS
 
 DEFAULT_PATH = DATA_DIR / "evidence.csv"
 COLUMNS = ["subject", "kind", "title", "publisher", "date", "url", "quote", "finding"]

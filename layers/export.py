@@ -19,7 +19,7 @@ from shapely.geometry import mapping
 from layers.registry import split_list
 from layers.safe_write import resolve_target, same_file
 from layers.store import PROJECT_FIELDS, gpkg_path, layer_for, read_projects
-from layers.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
+from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
 
 FORMATS = {"geojson": ("application/geo+json", ".geojson"),
            "gpkg": ("application/geopackage+sqlite3", ".gpkg"),

@@ -35,7 +35,7 @@ import shapely
 from layers import safe_write as sw
 from layers import verification
 from layers.store import PROJECT_LAYERS, gpkg_path
-from layers.vocab import PLAN_DATE, PRECISIONS, STATUSES
+from core.vocab import PLAN_DATE, PRECISIONS, STATUSES
 
 STATUS_TABLE = "status_history"
 GEOMETRY_TABLE = "geometry_history"

@@ -16,7 +16,7 @@ from pathlib import Path
 from geo import upload
 from geo.upload_read import read_geometries
 from layers import history, safe_write, store, verification
-from layers.vocab import PRECISIONS
+from core.vocab import PRECISIONS
 
 
 class BulkImportError(ValueError):

@@ -5,7 +5,7 @@ import sqlite3
 from xml.sax.saxutils import quoteattr
 
 from layers.styles import CATEGORY_COLORS
-from layers.vocab import CATEGORIES
+from core.vocab import CATEGORIES
 
 _HEAD = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.28.0\" styleCategories=\"Symbology|Labeling\">\n"
 

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from layers.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
+from core import text
+from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
 
 COLUMNS = ["id", "name", "aliases", "category", "county", "status", "target_year", "lead_agency",
            "support_agencies", "plan_section", "plan_excerpt", "locate", "location_note"]
@@ -66,12 +67,11 @@ class Project:
 
 def decode(data: bytes, path: str = "<bytes>") -> str:
     """UTF-8 (with or without BOM), else GB18030 (a superset of GBK); anything else is an error."""
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise RegistryError([Problem(path, 0, "(file)", "not UTF-8 or GBK/GB18030 text; save the CSV as UTF-8 or GBK")])
+    try:
+        return text.decode(data)
+    except UnicodeDecodeError:
+        raise RegistryError([Problem(path, 0, "(file)", "not UTF-8 or GBK/GB18030 text; save the CSV as UTF-8 or GBK")]) \
+            from None
 
 
 def split_list(value: str) -> list[str]:

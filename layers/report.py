@@ -5,7 +5,7 @@ from collections import Counter
 
 from geo.geocode import check_in_counties
 from layers.registry import split_list
-from layers.vocab import EVIDENCE_KINDS, VERIFICATION_STATES
+from core.vocab import EVIDENCE_KINDS, VERIFICATION_STATES
 
 _KINDS = (("gazetteer", "gazetteer point"), ("schematic line", "schematic line (gazetteer)"),
           ("schematic ring", "schematic ring"), ("administrative fallback", "county fallback"),

@@ -16,7 +16,7 @@ import sqlite3
 import pandas as pd
 
 from layers import safe_write as sw
-from layers.vocab import VERIFICATION_STATES
+from core.vocab import VERIFICATION_STATES
 
 TABLE = "verification_history"
 DEFAULT_STATE = "unverified"

@@ -21,7 +21,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from layers import evidence, styles
-from layers.vocab import CATEGORIES, EVIDENCE_KINDS, PRECISIONS, STATUSES, VERIFICATION_STATES
+from core.vocab import CATEGORIES, EVIDENCE_KINDS, PRECISIONS, STATUSES, VERIFICATION_STATES
 from mapview import assets
 
 # Above this many project features the map is drawn on a <canvas> instead of SVG elements.

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from layers.registry import split_list
-from layers.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
+from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
 
 NO_YEAR = "none"  # URL token for "no target year in the plan"
 YEAR_MIN, YEAR_MAX = 1990, 2100

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from layers.vocab import CATEGORIES, STATUSES
+from core.vocab import CATEGORIES, STATUSES
 from mapview.filters import COUNTY_ORDER, parts
 
 STATUS_ORDER = list(STATUSES)

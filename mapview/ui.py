@@ -17,7 +17,7 @@ import geopandas as gpd
 import streamlit as st
 
 from layers import safe_write, store, styles
-from layers.vocab import CATEGORIES, STATUSES
+from core.vocab import CATEGORIES, STATUSES
 from mapview import basemaps, data
 from mapview.draw import esc, md
 from mapview.filters import (PARAM_NAMES, Q_MAX_CHARS, Filters, Options, apply, clean_search, describe, facet_counts,

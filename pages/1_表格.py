@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from layers.vocab import CATEGORIES, PRECISIONS, STATUSES
+from core.vocab import CATEGORIES, PRECISIONS, STATUSES
 from mapview import ui
 from mapview.draw import md, precision_text
 

@@ -3,7 +3,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from layers.vocab import STATUSES
+from core.vocab import STATUSES
 from mapview import ui
 from mapview.stats import STATUS_ORDER, by_category_status, by_county_status
 

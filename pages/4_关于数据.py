@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from layers import evidence, styles
-from layers.vocab import CATEGORIES, EVIDENCE_KINDS, PLAN_DATE, PRECISIONS, STATUSES
+from core.vocab import CATEGORIES, EVIDENCE_KINDS, PLAN_DATE, PRECISIONS, STATUSES
 from mapview import ui
 
 c = ui.ctx()

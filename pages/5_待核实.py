@@ -3,7 +3,7 @@ radius first, with its evidence; as a table and a CSV."""
 import pandas as pd
 import streamlit as st
 
-from layers.vocab import CATEGORIES, EVIDENCE_KINDS, VERIFICATION_STATES
+from core.vocab import CATEGORIES, EVIDENCE_KINDS, VERIFICATION_STATES
 from layers.verification import to_verify
 from mapview import ui
 from mapview.draw import precision_text

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from layers import history
-from layers.vocab import PLAN_DATE
+from core.vocab import PLAN_DATE
 from mapview import assets, basemaps, data, draw, ui
 from mapview.filters import as_of_view
 

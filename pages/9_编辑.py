@@ -16,7 +16,7 @@ from streamlit_folium import st_folium
 
 from geo import upload
 from layers import editors, history, safe_write, verification
-from layers.vocab import PRECISIONS, STATUSES, VERIFICATION_STATES
+from core.vocab import PRECISIONS, STATUSES, VERIFICATION_STATES
 from mapview import assets, draw, ui
 
 c = ui.ctx()

@@ -3,7 +3,7 @@ change keeps the history consistent."""
 import pytest
 
 from layers import history as h
-from layers.vocab import PLAN_DATE
+from core.vocab import PLAN_DATE
 from tests.edit_fixtures import make_gpkg
 
 
