@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 dev=0; [ "${1:-}" = "--dev" ] && dev=1
 
 debs=(gmt-gshhg-high)              # GSHHG river lines used to trace river courses (LGPL)
+debs+=(fonts-wqy-microhei)         # CJK font for print maps and PDFs (Apache-2.0 or GPL-3+ with font exception)
 command -v npm >/dev/null || debs+=(npm)   # Leaflet is fetched from the npm registry once, then served locally
-[ "$dev" = 1 ] && debs+=(chromium)
+[ "$dev" = 1 ] && debs+=(chromium poppler-utils)   # browser tests; pdffonts/pdftotext check the PDFs
 need=()
 for d in "${debs[@]}"; do dpkg -s "$d" >/dev/null 2>&1 || need+=("$d"); done
 if [ "${#need[@]}" -gt 0 ]; then
