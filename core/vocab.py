@@ -78,3 +78,22 @@ COUNTIES = {
 }
 CITY_WIDE = "全市"
 CITY_ADCODE = "371500"
+
+# Every vocabulary as code → Chinese label, by the name fields use (core.fields.Field.vocab).
+VOCABS = {
+    "status": {k: v[0] for k, v in STATUSES.items()},
+    "category": dict(CATEGORIES),
+    "precision": {k: v[0] for k, v in PRECISIONS.items()},
+    "evidence_kind": {k: v[0] for k, v in EVIDENCE_KINDS.items()},
+    "verification": {k: v[0] for k, v in VERIFICATION_STATES.items()},
+    "county": dict(COUNTIES),
+}
+
+
+def label(kind: str, code) -> str:
+    """The Chinese label of a code: label('status', 'proposed') → '谋划', label('county', '371525') → '冠县'.
+    A value that is not a code of the vocabulary (a county already named, an old code) is shown as it is; None → ''.
+    """
+    if not isinstance(code, str):
+        return "" if code is None or code != code else str(code)  # None, NaN
+    return VOCABS[kind].get(code, code)

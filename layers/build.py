@@ -15,19 +15,23 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from core import fields
+from core.errors import UserError
 from geo import boundaries
 from geo import gazetteer as gaz
 from geo.geocode import GeocodeError, Geocoder
 from layers import evidence, history, qgis_styles, registry, report, safe_write, verification
-from layers.store import COUNTIES_LAYER, DEFAULT_REGISTRY, PROJECT_FIELDS, gpkg_path, layer_for
+from layers.store import COUNTIES_LAYER, DEFAULT_REGISTRY, gpkg_path, layer_for
 
 
-class BuildError(ValueError):
-    pass
+class BuildError(UserError):
+    """The build cannot go on (a project that cannot be placed, a target that is not a GeoPackage); the live
+    GeoPackage was not changed."""
 
 
 def geocode_registry(projects, geocoder: Geocoder, sources: dict | None = None) -> gpd.GeoDataFrame:
-    """Each project located, with the evidence (layers.evidence) for the project and what it was drawn from."""
+    """Each project located, with the evidence (layers.evidence) for the project and what it was drawn from: one
+    row per project with every stored field of core.fields."""
     rows, errors = [], []
     sources = {} if sources is None else sources
     for p in projects:
@@ -36,21 +40,25 @@ def geocode_registry(projects, geocoder: Geocoder, sources: dict | None = None) 
         except GeocodeError as err:
             errors.append(f"line {p.line}: {p.id}: {err}")
             continue
-        rows.append({
-            "id": p.id, "name": p.name, "aliases": ";".join(p.aliases), "category": p.category,
-            "county": ";".join(p.county), "status": p.status, "target_year": p.target_year,
-            "lead_agency": ";".join(p.lead_agency), "support_agencies": ";".join(p.support_agencies),
-            "plan_section": p.plan_section, "plan_excerpt": p.plan_excerpt,
-            "geom_source": loc.geom_source, "precision": loc.precision, "precision_m": loc.precision_m,
-            "location_note": p.location_note, "geometry": loc.geometry,
-            **_evidence_fields(evidence.for_project(p.id, loc.refs, sources)),
-            "verification": verification.DEFAULT_STATE,
-        })
+        built = {"geom_source": loc.geom_source, "precision": loc.precision, "precision_m": loc.precision_m,
+                 **_evidence_fields(evidence.for_project(p.id, loc.refs, sources)),
+                 "verification": verification.DEFAULT_STATE}
+        rows.append({**{f.name: _cell(f, getattr(p, f.name)) for f in fields.registry_fields() if f.stored},
+                     **built, "geometry": loc.geometry})
     if errors:
-        raise BuildError("cannot place these projects:\n" + "\n".join(f"  {e}" for e in errors))
-    gdf = gpd.GeoDataFrame(rows, columns=PROJECT_FIELDS + ["geometry"], geometry="geometry", crs="EPSG:4326")
-    gdf["target_year"] = gdf["target_year"].astype("Int64")
+        raise BuildError("有项目无法定位，未作任何更改：\n" + "\n".join(f"  {e}" for e in errors),
+                         "cannot place these projects")
+    columns = fields.stored()
+    gdf = gpd.GeoDataFrame(rows, columns=columns + ["geometry"], geometry="geometry", crs="EPSG:4326")
+    for f in fields.FIELDS:
+        if f.stored and f.kind == "year":
+            gdf[f.name] = gdf[f.name].astype("Int64")
     return gdf
+
+
+def _cell(f, value):
+    """A registry value as stored in the GeoPackage: lists as 'a;b'."""
+    return ";".join(value) if f.kind in ("list", "codes") else value
 
 
 def _evidence_fields(found: list) -> dict:
@@ -90,9 +98,11 @@ def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.Pat
                 kept = history.carry_over(target if target.exists() else None, tmp)
             except sqlite3.DatabaseError as err:
                 if safe_write.hot_journal(target):
-                    raise BuildError(f"{target}: an interrupted write's journal could not be rolled back ({err}); "
+                    raise BuildError(f"{target}：上次中断的写入无法回滚，请勿删除该文件或其日志；未作任何更改。",
+                                     f"{target}: an interrupted write's journal could not be rolled back ({err}); "
                                      f"do not delete the file or its journal; nothing was changed") from None
-                raise BuildError(f"{target} exists but is not a GeoPackage ({err}); nothing was changed") from None
+                raise BuildError(f"{target} 不是 GeoPackage；未作任何更改。",
+                                 f"{target} exists but is not a GeoPackage ({err}); nothing was changed") from None
             _pause_for_tests("replacing")
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())

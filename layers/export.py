@@ -16,9 +16,10 @@ import pyogrio
 import shapely
 from shapely.geometry import mapping
 
-from layers.registry import split_list
+from core import fields
+from core.fields import split_list
 from layers.safe_write import resolve_target, same_file
-from layers.store import PROJECT_FIELDS, gpkg_path, layer_for, read_projects
+from layers.store import gpkg_path, layer_for, read_projects
 from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
 
 FORMATS = {"geojson": ("application/geo+json", ".geojson"),
@@ -144,5 +145,5 @@ def export_file(fmt: str, out, gpkg=None, status=(), county=(), category=()) -> 
         raise FilterError(f"--out {out} is the GeoPackage being read; exporting onto it would destroy it")
     resolve_target(out)  # refuse a device or pipe before reading anything
     gdf = filter_projects(read_projects(path), status=status, county=county, category=category)
-    write(gdf[[c for c in PROJECT_FIELDS if c in gdf.columns] + [gdf.geometry.name]], fmt, out)
+    write(gdf[[c for c in fields.stored() if c in gdf.columns] + [gdf.geometry.name]], fmt, out)
     return len(gdf)

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import SimpleNamespace
 from pathlib import Path
 
-from core import text
-from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
+from core import fields, text
+from core.errors import UserError
+from core.fields import split_list
+from core.vocab import CITY_WIDE, VOCABS
 
-COLUMNS = ["id", "name", "aliases", "category", "county", "status", "target_year", "lead_agency",
-           "support_agencies", "plan_section", "plan_excerpt", "locate", "location_note"]
-REQUIRED = ["id", "name", "category", "county", "status", "lead_agency", "plan_section", "plan_excerpt"]
-LIST_FIELDS = ["aliases", "county", "lead_agency", "support_agencies"]
+__all__ = ["COLUMNS", "REQUIRED", "Problem", "Project", "RegistryError", "decode", "load", "parse", "split_list"]
+
+COLUMNS = [f.name for f in fields.registry_fields()]  # for readers; parse() asks core.fields at call time
+REQUIRED = fields.required()
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 SECTION_RE = re.compile(r"^[一二三四五六七八九十]+(\([一二三四五六七八九十]+\))?\d*$")
 LOCATE_RE = re.compile(r"^(point:[^~]+(~\d+)?|line:[^~]+>[^~]+(~\d+)?|river:.+|on:[^@]+(@.+)?|ring:[^:]+:\d+)$")
@@ -40,29 +45,23 @@ class Problem:
         return f"{self.path}:{self.line}: {self.field}: {self.message}"
 
 
-class RegistryError(ValueError):
+class RegistryError(UserError):
+    """Bad rows or columns in the registry: every problem with file, line and field; nothing was built."""
+
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("registry has errors:\n" + "\n".join(f"  {p}" for p in problems))
+        super().__init__(f"登记表有 {len(problems)} 处错误，未作任何更改：\n" + "\n".join(f"  {p}" for p in problems),
+                         "registry has errors")
 
 
-@dataclass
-class Project:
-    id: str
-    name: str
-    aliases: list[str]
-    category: str
-    county: list[str]
-    status: str
-    target_year: int | None
-    lead_agency: list[str]
-    support_agencies: list[str]
-    plan_section: str
-    plan_excerpt: str
-    locate: str = ""
-    location_note: str = ""
-    line: int = 0
-    extra: dict = field(default_factory=dict)
+class Project(SimpleNamespace):
+    """One registry row: an attribute per registry field of core.fields, parsed by its kind (lists as lists,
+    target_year an int or None), and ``line`` (its line in the file). A field not given is empty."""
+
+    def __init__(self, line: int = 0, **values):
+        empty = {f.name: [] if f.kind in ("list", "codes") else None if f.kind in ("year", "number") else ""
+                 for f in fields.registry_fields()}
+        super().__init__(**{**empty, **values}, line=line)
 
 
 def decode(data: bytes, path: str = "<bytes>") -> str:
@@ -74,26 +73,22 @@ def decode(data: bytes, path: str = "<bytes>") -> str:
             from None
 
 
-def split_list(value: str) -> list[str]:
-    """'a;b' → ['a', 'b']; also accepts the full-width ；and 、 that Chinese editors type."""
-    return [v.strip() for v in re.split(r"[;；、]", value or "") if v.strip()]
-
-
 def load(path: str | Path) -> list[Project]:
     path = Path(path)
-    return parse(path.read_bytes(), str(path))
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise RegistryError([Problem(str(path), 0, "(file)", f"cannot be read ({err.strerror or err})")]) from None
+    return parse(data, str(path))
 
 
 def parse(data: bytes, path: str = "<bytes>") -> list[Project]:
-    text = decode(data, path)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(decode(data, path), newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
-    problems: list[Problem] = []
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise RegistryError([Problem(path, 1, c, "column missing from the header") for c in missing])
+    _check_header(header, path)
     reader.fieldnames = header
     projects: list[Project] = []
+    problems: list[Problem] = []
     seen: dict[str, int] = {}
     rows = iter(reader)
     while True:
@@ -122,62 +117,106 @@ def parse(data: bytes, path: str = "<bytes>") -> list[Project]:
     return projects
 
 
-def _validate(row: dict, path: str, line: int, problems: list[Problem], seen: dict) -> Project | None:
+def _check_header(header: list[str], path: str) -> None:
+    """Every required column present; no column that is not a registry field (core.fields)."""
+    known = [f.name for f in fields.registry_fields()]
+    problems = [Problem(path, 1, c, "column missing from the header") for c in fields.required() if c not in header]
+    problems += [Problem(path, 1, c or f"(column {i})", f"unknown column {c!r}; registry columns: {', '.join(known)} "
+                         "(a new field is one line in core/fields.py)")
+                 for i, c in enumerate(header, 1) if c not in known]
+    if problems:
+        raise RegistryError(problems)
+
+
+def _validate(row: dict, path: str, line: int, problems: list[Problem], seen: dict) -> Project:
     def bad(fieldname, message):
         problems.append(Problem(path, line, fieldname, message))
 
-    for name in REQUIRED:
-        if not row.get(name):
-            bad(name, "is empty")
     for name, value in row.items():
         if len(value) > MAX_CELL:
             bad(name, f"has {len(value)} characters; at most {MAX_CELL}")
         elif (c := CONTROL.search(value)):
             bad(name, f"contains the control character U+{ord(c.group()):04X} at position {c.start() + 1}; remove it")
-    pid = row.get("id", "")
-    if pid and not ID_RE.match(pid):
-        bad("id", f"{pid!r} must be lowercase letters, digits and '-' (2–64 characters)")
+    values = {}
+    for f in fields.registry_fields():
+        raw = row.get(f.name, "")
+        if f.required and not raw:
+            bad(f.name, "is empty")
+        values[f.name] = _read(f, raw, lambda message, name=f.name: bad(name, message))
+    pid = values["id"]
     if pid in seen:
         bad("id", f"duplicate id {pid!r} (first on line {seen[pid]})")
     elif pid:
         seen[pid] = line
-    category = row.get("category", "")
-    if category and category not in CATEGORIES:
-        bad("category", f"unknown category {category!r}; valid: {', '.join(CATEGORIES)}")
-    status = row.get("status", "")
-    if status and status not in STATUSES:
-        bad("status", f"unknown status {status!r}; valid: {', '.join(STATUSES)}")
-    counties = split_list(row.get("county", ""))
-    valid_counties = list(COUNTIES.values()) + [CITY_WIDE]
-    for c in counties:
-        if c not in valid_counties:
-            bad("county", f"unknown county {c!r}; valid: {', '.join(valid_counties)}")
-    if CITY_WIDE in counties and len(counties) > 1:
+    if CITY_WIDE in values["county"] and len(values["county"]) > 1:
         bad("county", f"{CITY_WIDE!r} cannot be combined with named counties")
-    year = row.get("target_year", "")
-    target_year = None
-    if year:
-        if not re.fullmatch(r"\d{4}", year) or not 2000 <= int(year) <= 2100:
-            bad("target_year", f"{year!r} is not a year like 2025")
-        else:
-            target_year = int(year)
-    section = row.get("plan_section", "")
-    if section and not SECTION_RE.match(section):
-        bad("plan_section", f"{section!r} is not a plan section like 二(四)1")
-    locate = row.get("locate", "")
-    if locate and not LOCATE_RE.match(locate):
-        bad("locate", f"{locate[:80]!r} is not a location hint (point:NAME[~M], line:A>B[~M], river:NAME, "
-                      "on:RIVER[@PLACE], ring:NAME:RADIUS_M)")
-    elif (radius := RADIUS_RE.search(locate)) and not (
-            len(radius.group(1)) <= 6 and RADIUS_RANGE[0] <= int(radius.group(1)) <= RADIUS_RANGE[1]):
-        bad("locate", f"radius {radius.group(1)[:12]}{'…' if len(radius.group(1)) > 12 else ''} m is out of range; "
-                      f"use {RADIUS_RANGE[0]}–{RADIUS_RANGE[1]} metres")
-    return Project(
-        id=pid, name=row.get("name", ""), aliases=split_list(row.get("aliases", "")), category=category,
-        county=counties, status=status, target_year=target_year,
-        lead_agency=split_list(row.get("lead_agency", "")),
-        support_agencies=split_list(row.get("support_agencies", "")),
-        plan_section=section, plan_excerpt=row.get("plan_excerpt", ""), locate=locate,
-        location_note=row.get("location_note", ""), line=line,
-        extra={k: v for k, v in row.items() if k not in COLUMNS},
-    )
+    return Project(**values, line=line)
+
+
+def _read(f, raw: str, bad):
+    """One cell read as its field's kind (core.fields.KINDS); a problem is reported through ``bad(message)``."""
+    if f.kind in ("list", "codes"):
+        items = split_list(raw)
+        if f.kind == "codes":
+            valid = list(VOCABS[f.vocab].values()) + ([CITY_WIDE] if f.vocab == "county" else [])
+            for v in items:
+                if v not in valid:
+                    bad(f"unknown {f.name} {v!r}; valid: {', '.join(valid)}")
+        return items
+    if not raw:
+        return None if f.kind in ("year", "number") else raw
+    problem = _CHECKS[f.kind](f, raw)
+    if problem:
+        bad(problem)
+        return None if f.kind in ("year", "number") else raw
+    return int(raw) if f.kind == "year" else float(raw) if f.kind == "number" else raw
+
+
+def _check_code(f, raw):
+    if raw not in VOCABS[f.vocab]:
+        return f"unknown {f.name} {raw!r}; valid: {', '.join(VOCABS[f.vocab])}"
+
+
+def _check_year(f, raw):
+    if not re.fullmatch(r"\d{4}", raw) or not 2000 <= int(raw) <= 2100:
+        return f"{raw!r} is not a year like 2025"
+
+
+def _check_number(f, raw):
+    try:
+        if math.isfinite(float(raw)):
+            return None
+    except ValueError:
+        pass
+    return f"{raw[:40]!r} is not a number"
+
+
+def _check_json(f, raw):
+    try:
+        json.loads(raw)
+    except ValueError as err:
+        return f"is not JSON ({err})"
+
+
+def _check_id(f, raw):
+    if not ID_RE.match(raw):
+        return f"{raw!r} must be lowercase letters, digits and '-' (2–64 characters)"
+
+
+def _check_section(f, raw):
+    if not SECTION_RE.match(raw):
+        return f"{raw!r} is not a plan section like 二(四)1"
+
+
+def _check_hint(f, raw):
+    if not LOCATE_RE.match(raw):
+        return (f"{raw[:80]!r} is not a location hint (point:NAME[~M], line:A>B[~M], river:NAME, "
+                "on:RIVER[@PLACE], ring:NAME:RADIUS_M)")
+    radius = RADIUS_RE.search(raw)
+    if radius and not (len(radius.group(1)) <= 6 and RADIUS_RANGE[0] <= int(radius.group(1)) <= RADIUS_RANGE[1]):
+        return (f"radius {radius.group(1)[:12]}{'…' if len(radius.group(1)) > 12 else ''} m is out of range; "
+                f"use {RADIUS_RANGE[0]}–{RADIUS_RANGE[1]} metres")
+
+
+_CHECKS = {"text": lambda f, raw: None, "code": _check_code, "year": _check_year, "number": _check_number,
+           "json": _check_json, "id": _check_id, "section": _check_section, "hint": _check_hint}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from geo.geocode import check_in_counties
-from layers.registry import split_list
+from core.fields import split_list
 from core.vocab import EVIDENCE_KINDS, VERIFICATION_STATES
 
 _KINDS = (("gazetteer", "gazetteer point"), ("schematic line", "schematic line (gazetteer)"),

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from core import fields
 from layers.safe_write import recover
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,12 +24,7 @@ PROJECT_LAYERS = {
     "Polygon": "projects_polygon",
 }
 
-PROJECT_FIELDS = [
-    "id", "name", "aliases", "category", "county", "status", "target_year",
-    "lead_agency", "support_agencies", "plan_section", "plan_excerpt",
-    "geom_source", "precision", "precision_m", "location_note", "evidence", "evidence_kind",
-    "verification",
-]
+PROJECT_FIELDS = fields.stored()  # the feature fields of every project layer, in order (core.fields)
 
 
 def gpkg_path(explicit: str | os.PathLike | None = None) -> Path:
