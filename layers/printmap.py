@@ -8,14 +8,13 @@ embedded in the PDF. Files are written beside the target and moved into place: n
 from __future__ import annotations
 
 import datetime as dt
-import os
+import io
 import re
-import tempfile
 from pathlib import Path
 
 from core.errors import UserError
 from core.vocab import CATEGORIES, PRECISIONS, STATUSES
-from layers import fonts, safe_write, styles
+from layers import atomic, fonts, styles
 
 METRIC = "EPSG:4548"
 A4_LANDSCAPE = (11.69, 8.27)
@@ -149,28 +148,25 @@ def render(projects, counties, *, title: str, note: str = "", size: str = "A4", 
     return fig
 
 
-def save(figures, out, fmt: str) -> Path:
-    """Write one figure (PNG or PDF) or several (a multi-page PDF) to ``out``, atomically."""
+def to_bytes(figures, fmt: str) -> bytes:
+    """One figure as PNG or PDF, or several as a multi-page PDF."""
     if fmt not in ("png", "pdf"):
         raise UserError(f"未知格式 {fmt!r}（png 或 pdf）。", f"Unknown format {fmt!r} (png or pdf).")
     figures = figures if isinstance(figures, list) else [figures]
-    target = safe_write.resolve_target(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=f".{fmt}")
-    os.close(fd)
-    try:
-        if fmt == "png":
-            figures[0].savefig(tmp, format="png")
-        else:
-            from matplotlib.backends.backend_pdf import PdfPages
-            with PdfPages(tmp) as pdf:
-                for fig in figures:
-                    pdf.savefig(fig)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+    buf = io.BytesIO()
+    if fmt == "png":
+        figures[0].savefig(buf, format="png")
+    else:
+        from matplotlib.backends.backend_pdf import PdfPages
+        with PdfPages(buf) as pdf:
+            for fig in figures:
+                pdf.savefig(fig)
+    return buf.getvalue()
+
+
+def save(figures, out, fmt: str) -> Path:
+    """Write to_bytes(figures, fmt) to ``out``, atomically."""
+    return atomic.write_bytes(out, to_bytes(figures, fmt))
 
 
 def county_sheets(projects, counties, *, data_date: str | None = None) -> list:

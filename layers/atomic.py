@@ -1,0 +1,27 @@
+"""Write a file so that no reader ever sees half of it: the bytes go to a temporary file beside the target, are
+flushed to disk, and replace the target in one step (os.replace is atomic on one filesystem). The target is
+resolved like every output of ours (layers.safe_write.resolve_target): through symlinks, never a device or pipe."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from layers.safe_write import resolve_target
+
+
+def write_bytes(target, data: bytes) -> Path:
+    """Replace (or create) the file ``target`` names with ``data``. Returns the path written."""
+    path = resolve_target(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
