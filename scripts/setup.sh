@@ -28,4 +28,5 @@ if [ ! -f "$stamp" ]; then
 fi
 
 .venv/bin/python -m mapview.assets          # no-op when the files are already there
+.venv/bin/python -m mapview.webfont         # Chinese web font subset for viewers without Chinese fonts (once)
 [ -f "${PROJECTMAP_GPKG:-data/liaocheng.gpkg}" ] || .venv/bin/python -m layers build
