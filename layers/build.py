@@ -20,8 +20,8 @@ from core.errors import UserError
 from geo import boundaries
 from geo import gazetteer as gaz
 from geo.geocode import GeocodeError, Geocoder
-from layers import evidence, history, qgis_styles, registry, report, safe_write, verification
-from layers.store import COUNTIES_LAYER, DEFAULT_REGISTRY, gpkg_path, layer_for
+from layers import evidence, feature_rows, history, qgis_styles, registry, report, safe_write, verification
+from layers.store import COUNTIES_LAYER, DEFAULT_REGISTRY, PROJECT_LAYERS, gpkg_path, layer_for
 
 
 class BuildError(UserError):
@@ -66,13 +66,13 @@ def _evidence_fields(found: list) -> dict:
 
 
 def write_gpkg(path: Path, counties: gpd.GeoDataFrame, projects: gpd.GeoDataFrame) -> None:
-    """Write a complete GeoPackage at `path` (which must not be the live file)."""
+    """Write a complete GeoPackage at `path` (which must not be the live file): counties and all three project
+    layers, empty ones too, so that a correction can move a project to any of them."""
     pyogrio.write_dataframe(counties, path, layer=COUNTIES_LAYER, driver="GPKG", promote_to_multi=True)
     layer_of = projects.geometry.geom_type.map(layer_for)
     styles = {COUNTIES_LAYER: qgis_styles.counties_qml()}
-    for layer, part in projects.groupby(layer_of, sort=True):
-        pyogrio.write_dataframe(part, path, layer=layer, driver="GPKG", append=False,
-                                promote_to_multi=not layer.endswith("point"))
+    for layer in sorted(PROJECT_LAYERS.values()):
+        feature_rows.write_project_layer(path, layer, projects[layer_of == layer])
         styles[layer] = qgis_styles.project_qml(layer.removeprefix("projects_"))
     with sqlite3.connect(path) as conn:
         qgis_styles.write_layer_styles(conn, styles)

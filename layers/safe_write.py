@@ -23,24 +23,26 @@ Writes go to the file a path names: :func:`resolve_target` resolves symlinks (so
 lock of every path to one file is the same) and refuses devices, pipes and directories; :func:`same_file` compares
 inodes, so a hard link onto a source is recognised as the source.
 
-Geometries are stored in GeoPackage binary form (``GP`` header + envelope + ISO WKB); :func:`encode_gpkg_geom` and
-:func:`decode_gpkg_geom` implement that encoding (GeoPackage 1.2, clause 2.1.3).
+Geometry blobs and the trigger functions are in :mod:`layers.gpkg_blob`; table bookkeeping (counts, extents, key
+and geometry columns) in :mod:`layers.gpkg_tables`; moving a project's row between layers in
+:mod:`layers.feature_rows`.
 """
 from __future__ import annotations
 
-import math
 import os
-import re
 import sqlite3
 import stat
-import struct
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import filelock
-import shapely
+
+from core.errors import UserError
+from layers.gpkg_blob import register_gpkg_functions
+# re-exported: callers that write with plain SQL (layers.verification) reach them through this module
+from layers.gpkg_tables import geometry_column, pk_column, quote, refresh_table_stats, table_exists  # noqa: F401
 
 LOCK_TIMEOUT = 30.0      # seconds a writer waits for another writer before giving up with a clear message
 LOCK_POLL = 0.005        # a waiting writer retries this often (filelock polls; short so a busy writer cannot starve it)
@@ -50,8 +52,8 @@ _LOCKS: dict[str, filelock.FileLock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
-class WriteError(RuntimeError):
-    """A write that could not be done; the message is Chinese + English and nothing was changed."""
+class WriteError(UserError):
+    """A write that could not be done (Chinese, English detail); nothing was changed."""
 
 
 class WriteBusy(WriteError):
@@ -98,7 +100,7 @@ def locked(gpkg: str | os.PathLike, timeout: float = LOCK_TIMEOUT) -> Iterator[N
         lock.acquire(timeout=timeout, poll_interval=LOCK_POLL)
     except filelock.Timeout:
         raise WriteBusy(
-            f"另一位编辑正在保存，{timeout:.0f} 秒内未能取得写锁，请稍后重试，本次未做任何更改。 / "
+            f"另一位编辑正在保存，{timeout:.0f} 秒内未能取得写锁，请稍后重试，本次未做任何更改。",
             f"Another editor is saving; the write lock was not free within {timeout:.0f} s. "
             f"Nothing was changed — please retry.") from None
     try:
@@ -151,7 +153,8 @@ def recover(gpkg: str | os.PathLike, timeout: float = LOCK_TIMEOUT) -> None:
     if not p.exists():  # a file created here (a build) would be "rolled back" with another file's pages
         raise InterruptedWrite(
             f"{p} 不存在，但旁边还有中断写入留下的回滚日志 {journal.name}：请先恢复该 GeoPackage（例如从备份），"
-            f"或把日志移到别处，再新建。 / {p} is missing but the journal {journal.name} of an interrupted write is "
+            f"或把日志移到别处，再新建。",
+            f"{p} is missing but the journal {journal.name} of an interrupted write is "
             f"still beside it and would damage a new file there: restore the GeoPackage (e.g. from a backup) or "
             f"move the journal elsewhere first.")
     if not p.is_file():
@@ -170,7 +173,7 @@ def recover(gpkg: str | os.PathLike, timeout: float = LOCK_TIMEOUT) -> None:
     raise InterruptedWrite(
         f"上次写入 {p} 的进程被中断，留下了回滚日志 {journal.name}，此处无法自动回滚（{detail}）。文件中之前保存的数据"
         f"完好：请勿删除 {p.name} 或 {journal.name}（回滚要用到日志），请以对该文件及其目录有写权限的用户运行一次"
-        f"读取（如 python -m layers report --gpkg {p}），SQLite 会自动回滚未完成的写入。 / "
+        f"读取（如 python -m layers report --gpkg {p}），SQLite 会自动回滚未完成的写入。",
         f"A writer of {p} was interrupted and left its rollback journal {journal.name}, which cannot be rolled "
         f"back from here ({detail}). Everything saved before is intact: do not delete {p.name} or {journal.name} "
         f"(the journal is what restores the file). Run one read (e.g. python -m layers report --gpkg {p}) as a user "
@@ -186,9 +189,9 @@ def resolve_target(path: str | os.PathLike) -> Path:
     except FileNotFoundError:
         return p
     except (OSError, RuntimeError) as err:  # a symlink loop, a path through a file …
-        raise TargetError(f"无法使用输出路径 {path}（{err}）。 / Cannot use the output path {path} ({err}).") from None
+        raise TargetError(f"无法使用输出路径 {path}（{err}）。", f"Cannot use the output path {path} ({err}).") from None
     if not stat.S_ISREG(mode):
-        raise TargetError(f"{path} 是设备、管道或目录，而非普通文件，不会写入或替换它。 / "
+        raise TargetError(f"{path} 是设备、管道或目录，而非普通文件，不会写入或替换它。",
                           f"{path} is not a regular file (a device, pipe or directory); refusing to write or "
                           f"replace it.")
     return p
@@ -200,88 +203,6 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
-
-
-# ------------------------------------------------------------------------------------ GeoPackage geometry blobs
-
-_ENVELOPE_LEN = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-
-
-def encode_gpkg_geom(geom, srs_id: int = 4326) -> bytes:
-    """A 2-D shapely geometry → GeoPackage binary (little-endian header, xy envelope except for points)."""
-    if geom is None:
-        raise ValueError("no geometry")
-    if shapely.has_z(geom):
-        geom = shapely.force_2d(geom)
-    empty = geom.is_empty
-    if empty or geom.geom_type == "Point":
-        envelope_code, envelope = 0, b""
-    else:
-        minx, miny, maxx, maxy = geom.bounds
-        envelope_code, envelope = 1, struct.pack("<4d", minx, maxx, miny, maxy)
-    flags = 0x01 | (envelope_code << 1) | (0x10 if empty else 0)
-    header = b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id)
-    return header + envelope + shapely.to_wkb(geom, byte_order=1, flavor="iso")
-
-
-def _split_blob(blob: bytes) -> tuple[int, bool, tuple | None, bytes]:
-    if blob is None or len(blob) < 8 or blob[:2] != b"GP":
-        raise ValueError("not a GeoPackage geometry blob")
-    flags = blob[3]
-    endian = "<" if flags & 0x01 else ">"
-    env_code = (flags >> 1) & 0x07
-    if env_code not in _ENVELOPE_LEN:
-        raise ValueError(f"bad envelope code {env_code}")
-    empty = bool(flags & 0x10)
-    (srs_id,) = struct.unpack(endian + "i", blob[4:8])
-    n = _ENVELOPE_LEN[env_code]
-    env = struct.unpack(endian + f"{n // 8}d", blob[8:8 + n]) if n else None
-    return srs_id, empty, env, bytes(blob[8 + n:])
-
-
-def decode_gpkg_geom(blob: bytes):
-    """GeoPackage binary → shapely geometry."""
-    return shapely.from_wkb(_split_blob(blob)[3])
-
-
-def _bounds(blob):
-    """(minx, maxx, miny, maxy) of a blob, or None for NULL/empty."""
-    if blob is None:
-        return None
-    _, empty, env, wkb = _split_blob(blob)
-    if empty:
-        return None
-    if env is not None:
-        return env[0], env[1], env[2], env[3]
-    g = shapely.from_wkb(wkb)
-    if g.is_empty:
-        return None
-    minx, miny, maxx, maxy = g.bounds
-    if any(math.isnan(v) for v in (minx, miny, maxx, maxy)):
-        return None
-    return minx, maxx, miny, maxy
-
-
-def _st(index):
-    def f(blob):
-        b = _bounds(blob)
-        return None if b is None else b[index]
-    return f
-
-
-def _st_isempty(blob):
-    if blob is None:
-        return None
-    return 1 if _bounds(blob) is None else 0
-
-
-def register_gpkg_functions(conn: sqlite3.Connection) -> None:
-    """The SQL functions GDAL's R-tree triggers call (GDAL provides them itself; plain sqlite3 does not)."""
-    conn.create_function("ST_MinX", 1, _st(0), deterministic=True)
-    conn.create_function("ST_MaxX", 1, _st(1), deterministic=True)
-    conn.create_function("ST_MinY", 1, _st(2), deterministic=True)
-    conn.create_function("ST_MaxY", 1, _st(3), deterministic=True)
-    conn.create_function("ST_IsEmpty", 1, _st_isempty, deterministic=True)
 
 
 # ------------------------------------------------------------------------------------------------ connections
@@ -305,7 +226,7 @@ def connect(gpkg: str | os.PathLike, *, readonly: bool = False) -> GpkgConnectio
     """Open an existing GeoPackage (never creates one) with the GDAL trigger functions registered."""
     p = Path(gpkg)
     if not p.is_file():
-        raise WriteError(f"找不到 GeoPackage 文件：{p} / GeoPackage not found: {p}")
+        raise WriteError(f"找不到 GeoPackage 文件：{p}", f"GeoPackage not found: {p}")
     if readonly:
         recover(p)  # a read-write connection rolls a killed writer's journal back by itself
     uri = p.resolve().as_uri() + ("?mode=ro" if readonly else "?mode=rw")
@@ -314,52 +235,6 @@ def connect(gpkg: str | os.PathLike, *, readonly: bool = False) -> GpkgConnectio
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     register_gpkg_functions(conn)
     return conn
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def table_exists(conn: sqlite3.Connection, table: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone() is not None
-
-
-def geometry_column(conn: sqlite3.Connection, table: str) -> tuple[str, str] | None:
-    """(column name, geometry_type_name) of a feature table, or None."""
-    if not table_exists(conn, "gpkg_geometry_columns"):
-        return None
-    row = conn.execute("SELECT column_name, geometry_type_name FROM gpkg_geometry_columns WHERE table_name=?",
-                       (table,)).fetchone()
-    return (row[0], row[1]) if row else None
-
-
-def pk_column(conn: sqlite3.Connection, table: str) -> str:
-    for _, name, _, _, _, pk in conn.execute(f"PRAGMA table_info({quote(table)})"):
-        if pk:
-            return name
-    return "rowid"
-
-
-def refresh_table_stats(conn: sqlite3.Connection, table: str, *, extent: bool = True) -> None:
-    """Recompute the stored feature count (gpkg_ogr_contents) and extent/last_change (gpkg_contents) of a table.
-
-    The extent is computed from the geometries themselves (exact; the R-tree stores float32 boxes).
-    """
-    count = conn.execute(f"SELECT COUNT(*) FROM {quote(table)}").fetchone()[0]
-    if table_exists(conn, "gpkg_ogr_contents"):
-        conn.execute("INSERT OR IGNORE INTO gpkg_ogr_contents(table_name, feature_count) VALUES (?, ?)",
-                     (table, count))
-        conn.execute("UPDATE gpkg_ogr_contents SET feature_count=? WHERE lower(table_name)=lower(?)", (count, table))
-    now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-    geom = geometry_column(conn, table)
-    if geom is None or not extent:
-        conn.execute(f"UPDATE gpkg_contents SET last_change={now} WHERE table_name=?", (table,))
-        return
-    col = geom[0]
-    ext = conn.execute(f"SELECT MIN(ST_MinX({quote(col)})), MIN(ST_MinY({quote(col)})), "
-                       f"MAX(ST_MaxX({quote(col)})), MAX(ST_MaxY({quote(col)})) FROM {quote(table)}").fetchone()
-    conn.execute(f"UPDATE gpkg_contents SET last_change={now}, min_x=?, min_y=?, max_x=?, max_y=? "
-                 f"WHERE table_name=?", (*ext, table))
 
 
 @contextmanager
@@ -393,46 +268,7 @@ def transaction(conn: GpkgConnection) -> Iterator[GpkgConnection]:
         raise
 
 
-# ------------------------------------------------------------------------------------------- layer operations
-
-def clone_feature_table(conn: sqlite3.Connection, template: str, new: str, geometry_type_name: str) -> None:
-    """Create an empty feature table ``new`` with the columns, R-tree index and triggers of ``template``.
-
-    Used inside a write transaction when a geometry correction moves a project to a layer the build did not create
-    (e.g. the first polygon): all GeoPackage metadata rows are written in the same transaction.
-    """
-    if table_exists(conn, new):
-        return
-    col, _ = geometry_column(conn, template)
-    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (template,)).fetchone()[0]
-    _, rest = sql.split("(", 1)
-    # the geometry column's declared type follows the new layer's type (e.g. "geom" POINT -> "geom" POLYGON)
-    rest = re.sub(rf'("{re.escape(col)}"\s+)[A-Za-z]+', lambda m: m.group(1) + geometry_type_name, rest, count=1)
-    conn.execute(f"CREATE TABLE {quote(new)} ({rest}")
-    srs_id = conn.execute("SELECT srs_id FROM gpkg_geometry_columns WHERE table_name=?", (template,)).fetchone()[0]
-    conn.execute("INSERT INTO gpkg_contents(table_name, data_type, identifier, description, srs_id) "
-                 "VALUES (?, 'features', ?, '', ?)", (new, new, srs_id))
-    conn.execute("INSERT INTO gpkg_geometry_columns(table_name, column_name, geometry_type_name, srs_id, z, m) "
-                 "VALUES (?, ?, ?, ?, 0, 0)", (new, col, geometry_type_name, srs_id))
-    if table_exists(conn, "gpkg_ogr_contents"):
-        conn.execute("INSERT OR REPLACE INTO gpkg_ogr_contents(table_name, feature_count) VALUES (?, 0)", (new,))
-    # the template's R-tree virtual table and its triggers, renamed
-    old_rtree, new_rtree = f"rtree_{template}_{col}", f"rtree_{new}_{col}"
-    if table_exists(conn, old_rtree):
-        conn.execute(f"CREATE VIRTUAL TABLE {quote(new_rtree)} USING rtree(id, minx, maxx, miny, maxy)")
-        conn.execute("INSERT INTO gpkg_extensions(table_name, column_name, extension_name, definition, scope) "
-                     "SELECT ?, column_name, extension_name, definition, scope FROM gpkg_extensions "
-                     "WHERE table_name=? AND extension_name='gpkg_rtree_index'", (new, template))
-    triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name=?",
-                            (template,)).fetchall()
-    for name, tsql in triggers:
-        new_sql = (tsql.replace(f'"{old_rtree}"', f'"{new_rtree}"')
-                   .replace(f'"{template}"', f'"{new}"')
-                   .replace(f"'{template}'", f"'{new}'")
-                   .replace(f'"{name}"', '"' + name.replace(template, new) + '"'))
-        conn.execute(new_sql)
-    conn.touch(new)
-
+# ------------------------------------------------------------------------------------------------- checks
 
 def integrity_check(gpkg: str | os.PathLike) -> str:
     conn = connect(gpkg, readonly=True)

@@ -50,3 +50,36 @@ def make_gpkg(path: Path, *, extra_points: int = 0) -> Path:
         # as layers/build.py writes them: lines and polygons promoted to multi-part
         gdf.to_file(path, layer=layer, engine="pyogrio", promote_to_multi=layer != "projects_point")
     return path
+
+
+def feature(path, pid):
+    """The one feature of project ``pid`` (a pandas row with its geometry)."""
+    from layers.store import read_projects
+    g = read_projects(path)
+    rows = g[g["id"] == pid]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def assert_rtree_ok(path, layer):
+    """Every feature has an R-tree entry whose box contains its geometry's bounds (R-tree stores float32)."""
+    from layers import safe_write as sw
+    from layers.gpkg_blob import decode_gpkg_geom
+    conn = sw.connect(path, readonly=True)
+    try:
+        feats = conn.execute(f'SELECT fid, geom FROM "{layer}"').fetchall()
+        boxes = {r[0]: r[1:] for r in conn.execute(f'SELECT id, minx, maxx, miny, maxy FROM "rtree_{layer}_geom"')}
+    finally:
+        conn.close()
+    assert set(boxes) == {fid for fid, _ in feats}
+    for fid, blob in feats:
+        minx, miny, maxx, maxy = decode_gpkg_geom(blob).bounds
+        bx = boxes[fid]
+        assert bx[0] <= minx + 1e-5 and bx[1] >= maxx - 1e-5 and bx[2] <= miny + 1e-5 and bx[3] >= maxy - 1e-5
+
+
+def assert_counts_right(path):
+    """Every stored feature count (gpkg_ogr_contents) equals the table's row count."""
+    from layers import safe_write as sw
+    for table, (stored, actual) in sw.stored_counts(path).items():
+        assert stored == actual, table
