@@ -7,7 +7,7 @@ from pathlib import Path
 
 import shapely
 
-from layers import geometry_history, safe_write as sw, status_history, verification
+from layers import geometry_history, safe_write as sw, status_history, verification, views
 from layers.feature_rows import all_ids, locate, write_feature_geometry
 from layers.gpkg_tables import columns, pk_column, quote
 
@@ -80,7 +80,9 @@ def carry_over(old_gpkg: Path | None, new_gpkg: Path) -> dict:
             status_history.ensure_table(conn)
             geometry_history.ensure_table(conn)
             verification.ensure_table(conn)
-            copied = {status_history.STATUS_TABLE: 0, geometry_history.GEOMETRY_TABLE: 0, verification.TABLE: 0}
+            views.ensure_table(conn)
+            copied = {status_history.STATUS_TABLE: 0, geometry_history.GEOMETRY_TABLE: 0, verification.TABLE: 0,
+                      views.TABLE: 0}
             if has_old:
                 conn.execute("ATTACH DATABASE ? AS src", (old.resolve().as_uri() + "?mode=ro",))
                 for table in copied:

@@ -52,3 +52,11 @@ def test_an_unknown_view_names_the_ones_there_are(gpkg):
     with pytest.raises(ViewError) as e:
         views.get_view(gpkg, "nope")
     assert "全市" in str(e.value)
+
+
+def test_views_survive_a_rebuild(gpkg, tmp_path):
+    from layers.carry_over import carry_over
+    views.save_view(gpkg, "会议一", "status=completed", editor="王工", title="已建成")
+    fresh = make_gpkg(tmp_path / "fresh.gpkg")
+    carry_over(gpkg, fresh)
+    assert [(v.name, v.title, v.query) for v in views.list_views(fresh)] == [("会议一", "已建成", "status=completed")]
