@@ -2,14 +2,22 @@
 
 A router (st.navigation): shared set-up (data, filters in session + URL, legend-filter sidebar) runs first, then the
 chosen page from `pages/`. Every `pages/*.py` is listed, so pages added later (e.g. editing) appear by themselves.
+
+Errors: a core.errors.UserError (bad input: a file, a URL value, a form) is shown with st.error in Chinese; anything
+else is a bug — a short Chinese notice for the reader and the traceback in the log, never on the page.
 """
+import logging
 import re
 import time
 from pathlib import Path
 
 import streamlit as st
 
+from core.errors import UserError
 from mapview import ui
+
+log = logging.getLogger("projectmap")
+BUG_NOTICE = "抱歉，页面出错了，未能显示。错误详情已记入日志，请联系管理员。"
 
 t0 = time.perf_counter()
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
@@ -35,8 +43,19 @@ def _page(path: Path) -> st.Page:
     return st.Page(path, **kwargs)
 
 
+def run(nav) -> None:
+    """The shared set-up, then the page; a UserError is a message, any other error a notice (and a log entry)."""
+    try:
+        ui.setup()
+        nav.run()
+    except UserError as err:
+        st.error(err.zh)
+    except Exception:  # a bug: the reader gets a notice, the log gets the traceback
+        log.exception("page %r failed", nav.title)
+        st.error(BUG_NOTICE)
+
+
 pages = [_page(p) for p in sorted(PAGES_DIR.glob("*.py")) if not p.name.startswith("_")]
 nav = st.navigation(pages, position="sidebar")
-ui.setup()
-nav.run()
+run(nav)
 ui.log_run(nav.title, t0)

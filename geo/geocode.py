@@ -24,6 +24,7 @@ from shapely.geometry import LineString, Point
 import shapely.ops
 from shapely.ops import linemerge
 
+from core.errors import UserError
 from geo import boundaries, rivers
 from geo.crs import from_metric, to_metric
 from geo.gazetteer import Place
@@ -36,8 +37,9 @@ SCHEMATIC_MIN_M = 5000  # a line drawn through a few waypoints is not better tha
 MAX_RADIUS_M = 200_000  # no error radius (and no ring) is larger than the region itself
 
 
-class GeocodeError(ValueError):
-    pass
+class GeocodeError(UserError):
+    """A project that cannot be placed: a bad geometry file, an unknown place or river, a geometry outside the
+    region. The build lists every one and changes nothing."""
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,9 @@ class Located:
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
-            raise GeocodeError(f"precision {self.precision!r} not in {PRECISIONS}")
+            raise GeocodeError(f"未知精度 {self.precision!r}", f"precision {self.precision!r} not in {PRECISIONS}")
         if not (math.isfinite(self.precision_m) and 0 < self.precision_m <= MAX_RADIUS_M):
-            raise GeocodeError(f"precision_m must be a number of metres in (0, {MAX_RADIUS_M:g}], "
+            raise GeocodeError(f"误差半径须为 0–{MAX_RADIUS_M:g} 米", f"precision_m must be a number of metres in (0, {MAX_RADIUS_M:g}], "
                                f"not {self.precision_m!r}")
         check_drawable(self.geometry)
 
@@ -61,14 +63,14 @@ def check_drawable(geom) -> None:
     """A geometry the map and the exports can use: not empty, every coordinate a finite number inside the region
     box (boundaries.REGION_BOX). Raises GeocodeError saying what is wrong."""
     if geom is None or geom.is_empty:
-        raise GeocodeError("the geometry is empty")
+        raise GeocodeError("几何为空", "the geometry is empty")
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
-        raise GeocodeError("the geometry has a coordinate that is not a finite number (NaN or infinity)")
+        raise GeocodeError("几何中有非数值坐标", "the geometry has a coordinate that is not a finite number (NaN or infinity)")
     x0, y0, x1, y1 = boundaries.REGION_BOX
     (lon0, lat0), (lon1, lat1) = coords.min(axis=0), coords.max(axis=0)
     if lon0 < x0 or lat0 < y0 or lon1 > x1 or lat1 > y1:
-        raise GeocodeError(f"the geometry reaches outside the region (lon {lon0:.4f}–{lon1:.4f}, "
+        raise GeocodeError("几何超出区域范围", f"the geometry reaches outside the region (lon {lon0:.4f}–{lon1:.4f}, "
                            f"lat {lat0:.4f}–{lat1:.4f}; allowed lon {x0}–{x1}, lat {y0}–{y1})")
 
 
@@ -106,7 +108,7 @@ def _clip_area():
 def clip_to_city(geom):
     clipped = geom.intersection(_clip_area())
     if clipped.is_empty:
-        raise GeocodeError("geometry lies entirely outside 聊城市")
+        raise GeocodeError("几何完全在聊城市之外", "geometry lies entirely outside 聊城市")
     if clipped.geom_type == "GeometryCollection":  # a line touching the edge leaves stray points
         clipped = shapely.MultiLineString([g for g in clipped.geoms if g.geom_type == "LineString"])
     if clipped.geom_type == "MultiLineString":
@@ -120,7 +122,7 @@ def river_course(name: str) -> Located:
     try:
         schematic = rivers.schematic_line(name)
     except KeyError as e:
-        raise GeocodeError(str(e)) from None
+        raise GeocodeError(f"没有 {name} 的河道走向", str(e)) from None
     try:
         result = rivers.trace(schematic)
     except FileNotFoundError as err:  # Debian's gmt-gshhg-high not installed: say so, draw the schematic course
@@ -180,25 +182,25 @@ class Geocoder:
         try:
             gdf = gpd.read_file(path, engine="pyogrio")
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as err:
-            raise GeocodeError(f"{path}: cannot be read as GeoJSON ({err})") from None
+            raise GeocodeError(f"{path}：无法读取 GeoJSON", f"{path}: cannot be read as GeoJSON ({err})") from None
         if gdf.empty:
-            raise GeocodeError(f"{path}: no features")
+            raise GeocodeError(f"{path}：没有要素", f"{path}: no features")
         if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
             gdf = gdf.to_crs("EPSG:4326")
         props = gdf.iloc[0]
         missing = [k for k in ("precision", "precision_m", "source") if k not in gdf.columns or props[k] in (None, "")]
         if missing:
-            raise GeocodeError(f"{path}: the first feature must carry {', '.join(missing)}")
+            raise GeocodeError(f"{path}：第一个要素须有 {'、'.join(missing)}", f"{path}: the first feature must carry {', '.join(missing)}")
         try:
             precision_m = float(props["precision_m"])
         except (TypeError, ValueError):
-            raise GeocodeError(f"{path}: precision_m {props['precision_m']!r} is not a number of metres") from None
+            raise GeocodeError(f"{path}：precision_m 不是米数", f"{path}: precision_m {props['precision_m']!r} is not a number of metres") from None
         try:
             check_drawable(shapely.GeometryCollection([g for g in gdf.geometry.values if g is not None]))
             geom = shapely.make_valid(shapely.union_all(gdf.geometry.values))
             return Located(geom, f"{props['source']} ({path.name})", str(props["precision"]), precision_m)
         except GeocodeError as err:
-            raise GeocodeError(f"{path}: {err}") from None
+            raise GeocodeError(f"{path}：{err.zh}", f"{path}: {err.en}") from None
 
     def hint(self, project) -> Located | None:
         hint = project.locate
@@ -234,7 +236,7 @@ class Geocoder:
             ring = from_metric(LineString(to_metric(Point(place.lon, place.lat)).buffer(r, quad_segs=16).exterior.coords))
             return Located(ring, f"schematic ring of {r / 1000:g} km around {place.name} (gazetteer: {place.source})",
                            "schematic", _round_m(max(r / 2, place.precision_m)), (f"place:{place.name}",))
-        raise GeocodeError(f"{project.id}: unknown location hint {hint!r}")
+        raise GeocodeError(f"{project.id}：未知位置提示 {hint!r}", f"{project.id}: unknown location hint {hint!r}")
 
     def admin_fallback(self, project) -> Located:
         """The county (or counties) the plan names: their area for area categories, else a point inside them. The
@@ -251,7 +253,7 @@ class Geocoder:
         try:
             return self.gazetteer[name.strip()]
         except KeyError:
-            raise GeocodeError(f"{project.id}: place {name!r} is not in the gazetteer") from None
+            raise GeocodeError(f"{project.id}：地名 {name!r} 不在地名表中", f"{project.id}: place {name!r} is not in the gazetteer") from None
 
     def _on_river(self, course: Located, river_name: str, where: str, project) -> Located:
         river = course.geometry
@@ -271,7 +273,7 @@ class Geocoder:
                            course.refs + (f"place:{place.name}",))
         part = river.intersection(boundaries.county_geometry([where]))
         if part.is_empty:
-            raise GeocodeError(f"{project.id}: the {river_name} does not cross {where}")
+            raise GeocodeError(f"{project.id}：{river_name}不经过{where}", f"{project.id}: the {river_name} does not cross {where}")
         if part.geom_type == "MultiLineString":
             part = linemerge(part)
         half = to_metric(part).length / 2

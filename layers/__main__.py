@@ -4,21 +4,48 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.errors import UserError
 from core.vocab import CATEGORIES, STATUSES
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m layers", description="聊城规划项目图层: build, export, report")
-    sub = parser.add_subparsers(dest="command", required=True)
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as err:  # bad input: the message, never a traceback; anything else is a bug and shows one
+        print(f"错误 error: {err.zh}" + (f"\n{err.en}" if err.en else ""), file=sys.stderr)
+        return 2
 
-    b = sub.add_parser("build", help="registry → geocoded GeoPackage (atomic; keeps recorded edits)")
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m layers", description="聊城规划项目图层: build, export, report")
+    sub = p.add_subparsers(dest="command", required=True)
+    _build_arguments(sub.add_parser("build", help="registry → geocoded GeoPackage (atomic; keeps recorded edits)"))
+    _export_arguments(sub.add_parser("export", help="export (filtered) projects as GeoJSON (RFC 7946), GeoPackage "
+                                                    "or CSV"))
+    r = sub.add_parser("report", help="geocoding report of a GeoPackage: precision classes, sources, fallbacks")
+    r.add_argument("--gpkg")
+    from layers.history import add_status_arguments
+    add_status_arguments(sub.add_parser("status", help="record a status change (kept in the GeoPackage's "
+                                                       "status_history)"))
+    _verify_arguments(sub.add_parser("verify", help="record that a project's position was checked "
+                                                    "(verification_history)"))
+    _import_arguments(sub.add_parser("import-geometries", help="replace the geometries of the projects named by "
+                                     "'id' in a file (GeoJSON, GeoPackage, zipped Shapefile, KML): all or nothing"))
+    return p
+
+
+def _build_arguments(b) -> None:
     b.add_argument("--registry", help="registry CSV (default data/projects.csv)")
+    b.add_argument("--gazetteer", help="gazetteer CSV (default data/gazetteer.csv)")
+    b.add_argument("--evidence", help="evidence CSV (default data/evidence.csv)")
     b.add_argument("--out", help="GeoPackage to write (default $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
     b.add_argument("--online", action="store_true",
                    help="also ask the online geocoders configured in the environment (TIANDITU_TOKEN, AMAP_KEY, "
                         "PROJECTMAP_NOMINATIM=1) to improve county fallbacks")
 
-    e = sub.add_parser("export", help="export (filtered) projects as GeoJSON (RFC 7946), GeoPackage or CSV")
+
+def _export_arguments(e) -> None:
     e.add_argument("--format", required=True, choices=["geojson", "gpkg", "csv"])
     e.add_argument("--status", nargs="+", default=[], metavar="S", help=f"one or more of: {', '.join(STATUSES)}")
     e.add_argument("--county", nargs="+", default=[], metavar="C", help="county names, e.g. 冠县")
@@ -26,14 +53,8 @@ def main(argv=None) -> int:
     e.add_argument("--gpkg", help="GeoPackage to read (default $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
     e.add_argument("--out", required=True, help="output file")
 
-    r = sub.add_parser("report", help="geocoding report of a GeoPackage: precision classes, sources, fallbacks")
-    r.add_argument("--gpkg")
 
-    from layers.history import add_status_arguments
-    s = sub.add_parser("status", help="record a status change (kept in the GeoPackage's status_history)")
-    add_status_arguments(s)
-
-    v = sub.add_parser("verify", help="record that a project's position was checked (verification_history)")
+def _verify_arguments(v) -> None:
     v.add_argument("id", help="项目编号 / project id")
     v.add_argument("state", help="核实状态 / state: unverified (未核实), documented (文献核实), surveyed (实地或测绘核实)")
     v.add_argument("--source", required=True, help="核实依据 / what it was checked against (survey, drawing, notice)")
@@ -42,8 +63,8 @@ def main(argv=None) -> int:
     v.add_argument("--note", default="", help="说明 / note")
     v.add_argument("--gpkg")
 
-    i = sub.add_parser("import-geometries", help="replace the geometries of the projects named by 'id' in a file "
-                                                 "(GeoJSON, GeoPackage, zipped Shapefile, KML): all or nothing")
+
+def _import_arguments(i) -> None:
     i.add_argument("file")
     i.add_argument("--editor", required=True, help="编辑人 / editor name")
     i.add_argument("--source", required=True, help="几何来源 / where the geometries come from (e.g. 2024 测绘成果)")
@@ -56,19 +77,13 @@ def main(argv=None) -> int:
     i.add_argument("--note", default="", help="说明 / note")
     i.add_argument("--gpkg")
 
-    args = parser.parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except _user_errors() as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-
 
 def _build(args) -> int:
     from layers import report
     from layers.build import build
     from layers.store import gpkg_path
-    kwargs = {"registry_path": args.registry} if args.registry else {}
+    given = {"registry_path": args.registry, "gazetteer_path": args.gazetteer, "evidence_path": args.evidence}
+    kwargs = {k: v for k, v in given.items() if v}
     if args.online:
         from geo.online import from_env
         kwargs["online"] = from_env()
@@ -90,10 +105,8 @@ def _export(args) -> int:
 
 def _report(args) -> int:
     from layers import report
-    from layers.store import gpkg_path, read_projects
-    path = gpkg_path(args.gpkg)
-    if not path.is_file():
-        raise FileNotFoundError(f"GeoPackage {path} not found; run `python -m layers build` first")
+    from layers.store import existing, gpkg_path, read_projects
+    path = existing(gpkg_path(args.gpkg))
     print(report.text(report.summarize(read_projects(path)), str(path)))
     return 0
 
@@ -133,24 +146,6 @@ def _today() -> str:
 
 COMMANDS = {"build": _build, "export": _export, "report": _report, "status": _status, "verify": _verify,
             "import-geometries": _import_geometries}
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    """Errors that are the user's input, not our bug: a message and exit code 2, never a traceback."""
-    import sqlite3
-
-    from pyogrio.errors import DataSourceError
-
-    from geo.gazetteer import GazetteerError
-    from layers.build import BuildError
-    from layers.evidence import EvidenceError
-    from layers.export import FilterError
-    from layers.history import HistoryError
-    from layers.imports import BulkImportError
-    from layers.registry import RegistryError
-    from layers.safe_write import WriteError
-    return (RegistryError, BuildError, FilterError, WriteError, HistoryError, BulkImportError, EvidenceError,
-            GazetteerError, OSError, DataSourceError, sqlite3.DatabaseError)
 
 
 if __name__ == "__main__":

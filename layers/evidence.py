@@ -24,6 +24,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from core.errors import UserError
 from layers.registry import decode
 from layers.store import DATA_DIR
 from core.vocab import EVIDENCE_KINDS
@@ -38,7 +39,7 @@ URL_RE = re.compile(r"^https?://[^\s<>\"']+$")
 RANK = list(EVIDENCE_KINDS)  # strongest first
 
 
-class EvidenceError(ValueError):
+class EvidenceError(UserError):
     """A bad row in the evidence file: names file, line and field."""
 
 
@@ -66,7 +67,7 @@ def parse(data: bytes, path: str = "<bytes>") -> dict[str, list[Source]]:
     reader = csv.DictReader(io.StringIO(decode(data, path), newline=""))
     header = [h.strip() for h in reader.fieldnames or []]
     if header != COLUMNS:
-        raise EvidenceError(f"{path}:1: the header must be {','.join(COLUMNS)}")
+        raise EvidenceError(f"{path}:1：表头应为 {','.join(COLUMNS)}", f"{path}:1: the header must be {','.join(COLUMNS)}")
     reader.fieldnames = header
     table: dict[str, list[Source]] = {}
     problems = []
@@ -82,7 +83,7 @@ def parse(data: bytes, path: str = "<bytes>") -> dict[str, list[Source]]:
         if not found:
             table.setdefault(row["subject"], []).append(Source(**row))
     if problems:
-        raise EvidenceError("evidence has errors:\n" + "\n".join(f"  {p}" for p in problems))
+        raise EvidenceError("依据表有错误，未作任何更改：\n" + "\n".join(f"  {p}" for p in problems), "evidence has errors")
     return table
 
 

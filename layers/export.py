@@ -17,6 +17,7 @@ import shapely
 from shapely.geometry import mapping
 
 from core import fields
+from core.errors import UserError
 from core.fields import split_list
 from layers.safe_write import resolve_target, same_file
 from layers.store import gpkg_path, layer_for, read_projects
@@ -28,15 +29,20 @@ FORMATS = {"geojson": ("application/geo+json", ".geojson"),
 COORD_DECIMALS = 7  # ~1 cm: more would be false precision
 
 
-class FilterError(ValueError):
-    pass
+class ExportError(UserError):
+    """An export that cannot be made (no GeoPackage, the output is the input, a file that cannot be written)."""
+
+
+class FilterError(ExportError):
+    """An unknown filter value or format."""
 
 
 def _check(kind: str, values, valid) -> list[str]:
     values = [v for v in (values or []) if v]
     unknown = [v for v in values if v not in valid]
     if unknown:
-        raise FilterError(f"unknown {kind} {', '.join(map(repr, unknown))}; valid: {', '.join(valid)}")
+        raise FilterError(f"未知筛选值 {'、'.join(unknown)}",
+                          f"unknown {kind} {', '.join(map(repr, unknown))}; valid: {', '.join(valid)}")
     return values
 
 
@@ -118,7 +124,7 @@ def write(gdf: gpd.GeoDataFrame, fmt: str, path: str | os.PathLike) -> None:
         finally:
             tmp.unlink(missing_ok=True)
     else:
-        raise FilterError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+        raise FilterError(f"未知格式 {fmt!r}", f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
 
 
 def to_bytes(gdf: gpd.GeoDataFrame, fmt: str) -> bytes:
@@ -137,13 +143,18 @@ def to_bytes(gdf: gpd.GeoDataFrame, fmt: str) -> bytes:
 def export_file(fmt: str, out, gpkg=None, status=(), county=(), category=()) -> int:
     """The CLI's export: read the GeoPackage, filter, write. Returns the number of projects written."""
     if fmt not in FORMATS:
-        raise FilterError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+        raise FilterError(f"未知格式 {fmt!r}", f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
     path = gpkg_path(gpkg)
     if not path.exists():
-        raise FilterError(f"GeoPackage {path} not found; run `python -m layers build` first")
+        raise ExportError(f"找不到 GeoPackage {path}，请先运行 python -m layers build",
+                          f"GeoPackage {path} not found; run `python -m layers build` first")
     if same_file(out, path):  # the same inode: a symlink or a hard link to the source is the source
-        raise FilterError(f"--out {out} is the GeoPackage being read; exporting onto it would destroy it")
+        raise ExportError(f"--out {out} 就是正在读取的 GeoPackage，导出会毁掉它",
+                          f"--out {out} is the GeoPackage being read; exporting onto it would destroy it")
     resolve_target(out)  # refuse a device or pipe before reading anything
     gdf = filter_projects(read_projects(path), status=status, county=county, category=category)
-    write(gdf[[c for c in fields.stored() if c in gdf.columns] + [gdf.geometry.name]], fmt, out)
+    try:
+        write(gdf[[c for c in fields.stored() if c in gdf.columns] + [gdf.geometry.name]], fmt, out)
+    except OSError as err:
+        raise ExportError(f"无法写入 {out}", f"cannot write {out} ({err.strerror or err})") from None
     return len(gdf)

@@ -16,10 +16,11 @@ from pathlib import Path
 from geo import upload
 from geo.upload_read import read_geometries
 from layers import history, safe_write, store, verification
+from core.errors import UserError
 from core.vocab import PRECISIONS
 
 
-class BulkImportError(ValueError):
+class BulkImportError(UserError):
     """A bulk import that cannot be used; the message lists every problem (Chinese + English). Nothing changed."""
 
 
@@ -37,17 +38,17 @@ def import_geometries(gpkg, path, *, editor: str, source: str, precision: str = 
     """Check every feature of ``path``, then write all of them or none. Returns what was written."""
     path = Path(path)
     if not path.is_file():
-        raise BulkImportError(f"找不到文件 {path}。 / File {path} not found.")
+        raise BulkImportError(f"找不到文件 {path}。", f"File {path} not found.")
     if path.stat().st_size > upload.MAX_BYTES:
-        raise BulkImportError(f"文件超过 {upload.MAX_BYTES // 2**20} MB。 / The file is over "
+        raise BulkImportError(f"文件超过 {upload.MAX_BYTES // 2**20} MB。", f"The file is over "
                            f"{upload.MAX_BYTES // 2**20} MB.")
     if precision not in PRECISIONS:
-        raise BulkImportError(f"未知精度 {precision!r}，可用：{', '.join(PRECISIONS)} / Unknown precision.")
+        raise BulkImportError(f"未知精度 {precision!r}，可用：{', '.join(PRECISIONS)}", "Unknown precision.")
     state = verification.check_state(state)
     try:
         read = read_geometries(path.read_bytes(), path.name)
     except upload.UploadError as e:
-        raise BulkImportError(str(e)) from None
+        raise BulkImportError(e.zh, e.en) from None
     groups, problems = _group_by_id(read)
     categories = _categories(gpkg)
     checked = {}
@@ -61,7 +62,7 @@ def import_geometries(gpkg, path, *, editor: str, source: str, precision: str = 
         except upload.UploadError as e:
             problems.append(f"{pid}: {e}")
     if problems:
-        raise BulkImportError("未导入任何几何 / nothing was imported:\n" + "\n".join(f"  {p}" for p in problems))
+        raise BulkImportError("未导入任何几何：\n" + "\n".join(f"  {p}" for p in problems), "nothing was imported")
     out = []
     with safe_write.write_transaction(gpkg) as conn:
         for pid, up in checked.items():

@@ -9,6 +9,7 @@ import pandas as pd
 import pyogrio
 
 from core import fields
+from core.errors import UserError
 from layers.safe_write import recover
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,10 @@ PROJECT_LAYERS = {
 PROJECT_FIELDS = fields.stored()  # the feature fields of every project layer, in order (core.fields)
 
 
+class StoreError(UserError):
+    """A GeoPackage that is missing or cannot be read."""
+
+
 def gpkg_path(explicit: str | os.PathLike | None = None) -> Path:
     """The GeoPackage to use: explicit path, else $PROJECTMAP_GPKG, else the default build output."""
     if explicit:
@@ -40,15 +45,31 @@ def layer_for(geom_type: str) -> str:
     return PROJECT_LAYERS[base]
 
 
+def existing(path: str | os.PathLike) -> Path:
+    """``path`` if it is a file, else StoreError (say how to make one)."""
+    if not Path(path).is_file():
+        raise StoreError(f"找不到 GeoPackage {path}，请先运行 python -m layers build",
+                         f"GeoPackage {path} not found; run `python -m layers build` first")
+    return Path(path)
+
+
+def _layers(path) -> dict[str, str]:
+    try:
+        return dict(pyogrio.list_layers(path))
+    except (pyogrio.errors.DataSourceError, OSError) as err:
+        raise StoreError(f"{path} 不是可读的 GeoPackage", f"{path} is not a readable GeoPackage ({err})") from None
+
+
 def read_counties(path: str | os.PathLike) -> gpd.GeoDataFrame:
     recover(path)  # GDAL opens read-only: a killed writer's journal must be rolled back first
+    _layers(path)
     return gpd.read_file(path, layer=COUNTIES_LAYER, engine="pyogrio")
 
 
 def read_projects(path: str | os.PathLike) -> gpd.GeoDataFrame:
     """All project features of every geometry type, one GeoDataFrame in EPSG:4326, ordered by id."""
     recover(path)
-    present = {name for name, _ in pyogrio.list_layers(path)}
+    present = _layers(path)
     frames = [gpd.read_file(path, layer=layer, engine="pyogrio")
               for layer in PROJECT_LAYERS.values() if layer in present]
     frames = [f for f in frames if len(f)]
