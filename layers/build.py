@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -115,10 +114,12 @@ def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.Pat
 
 
 def _pause_for_tests(stage: str) -> None:
-    """Lets the atomicity test kill a build at a known stage ($PROJECTMAP_BUILD_PAUSE=written|replacing)."""
+    """Lets the atomicity test stop a build at a known stage ($PROJECTMAP_BUILD_PAUSE=written|replacing): the build
+    says ``paused:STAGE`` on stderr and waits for a line on stdin — the test kills it there, or writes a line (or
+    closes stdin) to let it go on. No timer: the test decides."""
     if os.environ.get("PROJECTMAP_BUILD_PAUSE") == stage:
         print(f"paused:{stage}", file=sys.stderr, flush=True)
-        time.sleep(60)
+        sys.stdin.readline()
 
 
 def _remove_leftovers(target: Path) -> None:

@@ -89,7 +89,7 @@ def test_killed_build_never_leaves_a_broken_target(built, tmp_path, stage):
     target.write_bytes(out.read_bytes())
     before = _digest(target)
     proc = subprocess.Popen([sys.executable, "-m", "layers", "build", "--out", str(target)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PROJECTMAP_BUILD_PAUSE": stage})
     try:
         assert proc.stderr.readline().strip() == f"paused:{stage}"
