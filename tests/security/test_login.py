@@ -14,18 +14,19 @@ import time
 import bcrypt
 import pytest
 
-from layers import editors as ed
+from layers import login as lg
+from layers.editor_accounts import ROUNDS, Editor, hash_password
 from layers.throttle import Limit
 
 RIGHT = {"wang": "wang's right password", "li": "li's right password"}
-ACCOUNTS = {u: ed.Editor(u, u, "$2b$12$" + "x" * 53) for u in RIGHT}  # never given to bcrypt: check is injected
+ACCOUNTS = {u: Editor(u, u, "$2b$12$" + "x" * 53) for u in RIGHT}  # never given to bcrypt: check is injected
 ATTACKER, EDITOR_CLIENT = "ip:203.0.113.9", "ip:198.51.100.7"
 
 
 @pytest.fixture(autouse=True)
 def fresh_throttle(monkeypatch):
     """The throttle lives per server process; each test starts with none of the others' failures."""
-    monkeypatch.setattr(ed, "_throttle", ed.LoginThrottle())
+    monkeypatch.setattr(lg, "_throttle", lg.LoginThrottle())
 
 
 class FakeClock:
@@ -54,8 +55,8 @@ class CountingCheck:
 
 def _try(*args, **kw):
     """login(), with a throttled attempt counted as None."""
-    with contextlib.suppress(ed.LoginThrottled):
-        return ed.login(*args, **kw)
+    with contextlib.suppress(lg.LoginThrottled):
+        return lg.login(*args, **kw)
     return None
 
 
@@ -72,9 +73,9 @@ def test_concurrent_wrong_guesses_for_one_user_get_at_most_max_failures_checks(d
         start.wait()
         client = f"ip:10.0.0.{i}" if distinct_clients else "ip:10.0.0.1"
         try:
-            assert ed.login("wang", f"guess {i}", ACCOUNTS, client=client, check=check) is None
+            assert lg.login("wang", f"guess {i}", ACCOUNTS, client=client, check=check) is None
             outcomes.append("checked")
-        except ed.LoginThrottled:
+        except lg.LoginThrottled:
             outcomes.append("throttled")
 
     threads = [threading.Thread(target=guess, args=(i,)) for i in range(n)]
@@ -83,16 +84,16 @@ def test_concurrent_wrong_guesses_for_one_user_get_at_most_max_failures_checks(d
     for t in threads:
         t.join()
     assert len(outcomes) == n
-    assert len(check.users) <= ed.MAX_FAILURES, f"{len(check.users)} real password checks for one user"
-    assert outcomes.count("throttled") >= n - ed.MAX_FAILURES
+    assert len(check.users) <= lg.MAX_FAILURES, f"{len(check.users)} real password checks for one user"
+    assert outcomes.count("throttled") >= n - lg.MAX_FAILURES
 
 
 # ----------------------------------------------------------------------------------- item 3: equal bcrypt cost
 
 def test_unknown_and_known_users_cost_the_same_bcrypt_work(monkeypatch):
-    real_hash = ed.hash_password(RIGHT["wang"], rounds=ed.ROUNDS)
-    accounts = {"wang": ed.Editor("wang", "王工", real_hash)}
-    assert real_hash.startswith(f"$2b${ed.ROUNDS:02d}$")
+    real_hash = hash_password(RIGHT["wang"], rounds=ROUNDS)
+    accounts = {"wang": Editor("wang", "王工", real_hash)}
+    assert real_hash.startswith(f"$2b${ROUNDS:02d}$")
     costs: list[int] = []
     checkpw = bcrypt.checkpw
 
@@ -104,19 +105,19 @@ def test_unknown_and_known_users_cost_the_same_bcrypt_work(monkeypatch):
     for user, password in [("wang", "a wrong password"), ("nobody", "a wrong password"), ("wang", ""),
                            ("wang", "x" * 100), ("wang", None)]:
         costs.clear()
-        assert ed.verify(user, password, accounts) is None
-        assert costs == [ed.ROUNDS], (user, password, costs)  # one bcrypt check, at the real accounts' cost
+        assert lg.verify(user, password, accounts) is None
+        assert costs == [ROUNDS], (user, password, costs)  # one bcrypt check, at the real accounts' cost
     costs.clear()
-    assert ed.verify("wang", RIGHT["wang"], accounts).username == "wang"
-    assert costs == [ed.ROUNDS]
+    assert lg.verify("wang", RIGHT["wang"], accounts).username == "wang"
+    assert costs == [ROUNDS]
 
 
 def test_dummy_hash_has_the_cost_of_the_accounts():
-    assert ed._dummy_hash().startswith(f"$2b${ed.ROUNDS:02d}$".encode())  # no accounts: ROUNDS
-    assert ed._dummy_hash() is ed._dummy_hash()  # computed once
-    cheap = {"t": ed.Editor("t", "t", ed.hash_password("a test password", rounds=4))}
-    assert ed._dummy_cost(cheap) == 4  # test accounts at cost 4: unknown names cost 4 as well
-    assert ed._dummy_cost({}) == ed._dummy_cost(ACCOUNTS) == ed.ROUNDS
+    assert lg._dummy_hash().startswith(f"$2b${ROUNDS:02d}$".encode())  # no accounts: ROUNDS
+    assert lg._dummy_hash() is lg._dummy_hash()  # computed once
+    cheap = {"t": Editor("t", "t", hash_password("a test password", rounds=4))}
+    assert lg._dummy_cost(cheap) == 4  # test accounts at cost 4: unknown names cost 4 as well
+    assert lg._dummy_cost({}) == lg._dummy_cost(ACCOUNTS) == ROUNDS
 
 
 # --------------------------------------------------------------------------------- item 3: spraying, per client
@@ -126,34 +127,34 @@ def test_spraying_one_password_across_names_is_throttled_per_client():
     throttled = 0
     for i in range(200):
         try:
-            ed.login(f"user{i}", "Summer2024!", ACCOUNTS, client=ATTACKER, clock=clock, check=check)
-        except ed.LoginThrottled as e:
+            lg.login(f"user{i}", "Summer2024!", ACCOUNTS, client=ATTACKER, clock=clock, check=check)
+        except lg.LoginThrottled as e:
             throttled += 1
             assert e.retry_after > 0
-    assert len(check.users) == ed.CLIENT_MAX_FAILURES  # each name only once: the per-name limit never applied
-    assert throttled == 200 - ed.CLIENT_MAX_FAILURES
+    assert len(check.users) == lg.CLIENT_MAX_FAILURES  # each name only once: the per-name limit never applied
+    assert throttled == 200 - lg.CLIENT_MAX_FAILURES
     # the editors, from their own clients, are not affected
-    assert ed.login("li", RIGHT["li"], ACCOUNTS, client=EDITOR_CLIENT, clock=clock, check=check).username == "li"
+    assert lg.login("li", RIGHT["li"], ACCOUNTS, client=EDITOR_CLIENT, clock=clock, check=check).username == "li"
 
 
 def test_many_clients_are_slowed_down_globally():
     clock, check = FakeClock(), CountingCheck()
     for i in range(1000):
         _try(f"user{i}", "Summer2024!", ACCOUNTS, client=f"ip:10.1.{i // 256}.{i % 256}", clock=clock, check=check)
-    assert len(check.users) == ed.GLOBAL_MAX_FAILURES
+    assert len(check.users) == lg.GLOBAL_MAX_FAILURES
 
 
 # ------------------------------------------------------------------------------------ item 3: bounded memory
 
 def test_failure_tables_stay_bounded_after_100k_distinct_names():
     clock, check = FakeClock(), CountingCheck()
-    throttle = ed._throttle
+    throttle = lg._throttle
     for i in range(100_000):  # one client spraying, then a crowd of clients, spaced so the global limit lets them by
         client = ATTACKER if i < 50_000 else f"ip:10.{i // 65536}.{i // 256 % 256}.{i % 256}"
         _try(f"name{i}", "a guess", ACCOUNTS, client=client, clock=clock, check=check)
-        clock.t += ed.GLOBAL_DELAY_MAX_S if i >= 50_000 else 0.001
+        clock.t += lg.GLOBAL_DELAY_MAX_S if i >= 50_000 else 0.001
     assert len(check.users) > 40_000  # the tables really were filled
-    assert len(throttle.names) <= ed.TABLE_CAPACITY and len(throttle.clients) <= ed.TABLE_CAPACITY
+    assert len(throttle.names) <= lg.TABLE_CAPACITY and len(throttle.clients) <= lg.TABLE_CAPACITY
     assert len(throttle.everyone) <= 1
 
 
@@ -172,7 +173,7 @@ def test_a_long_user_name_or_client_is_not_kept_whole():
     clock, check = FakeClock(), CountingCheck()
     _try("x" * 1_000_000, "a guess", ACCOUNTS, client="y" * 1_000_000, clock=clock, check=check)
     assert check.users  # checked (and failed) like any other name
-    assert all(len(k) <= 80 for k in [*ed._throttle.names.keys(), *ed._throttle.clients.keys()])
+    assert all(len(k) <= 80 for k in [*lg._throttle.names.keys(), *lg._throttle.clients.keys()])
 
 
 # ------------------------------------------------------------------------- item 3: slow-down, never lock-out
@@ -187,35 +188,60 @@ def test_attackers_failures_only_briefly_delay_the_editor_on_another_client():
     waited, editor = 0.0, None
     for _ in range(3):
         try:
-            editor = ed.login("wang", RIGHT["wang"], ACCOUNTS, client=EDITOR_CLIENT, clock=clock, check=check)
+            editor = lg.login("wang", RIGHT["wang"], ACCOUNTS, client=EDITOR_CLIENT, clock=clock, check=check)
             break
-        except ed.LoginThrottled as e:
-            assert 0 < e.retry_after <= ed.NAME_DELAY_MAX_S
+        except lg.LoginThrottled as e:
+            assert 0 < e.retry_after <= lg.NAME_DELAY_MAX_S
             assert _try("wang", "a guess", ACCOUNTS, client=ATTACKER, clock=clock, check=check) is None
             waited += e.retry_after
             clock.t += e.retry_after
     assert editor is not None and editor.username == "wang"
-    assert waited <= ed.NAME_DELAY_MAX_S
+    assert waited <= lg.NAME_DELAY_MAX_S
     # the attacker's client stays blocked; wang's name is clean again
-    with pytest.raises(ed.LoginThrottled):
-        ed.login("wang", "a guess", ACCOUNTS, client=ATTACKER, clock=clock, check=check)
-    assert "wang" not in ed._throttle.names
+    with pytest.raises(lg.LoginThrottled):
+        lg.login("wang", "a guess", ACCOUNTS, client=ATTACKER, clock=clock, check=check)
+    assert "wang" not in lg._throttle.names
 
 
 def test_name_delay_is_capped_however_many_failures():
     clock, check = FakeClock(), CountingCheck()
     for i in range(5000):  # failures for one name from ever new clients, as fast as the name allows
-        with contextlib.suppress(ed.LoginThrottled):
-            ed.login("wang", "a guess", ACCOUNTS, client=f"ip:10.2.{i // 256}.{i % 256}", clock=clock, check=check)
+        with contextlib.suppress(lg.LoginThrottled):
+            lg.login("wang", "a guess", ACCOUNTS, client=f"ip:10.2.{i // 256}.{i % 256}", clock=clock, check=check)
         clock.t += 1
-    with pytest.raises(ed.LoginThrottled) as e:
-        ed.login("wang", "a guess", ACCOUNTS, client="ip:10.3.0.1", clock=clock, check=check)
-    assert e.value.retry_after <= ed.NAME_DELAY_MAX_S
+    with pytest.raises(lg.LoginThrottled) as e:
+        lg.login("wang", "a guess", ACCOUNTS, client="ip:10.3.0.1", clock=clock, check=check)
+    assert e.value.retry_after <= lg.NAME_DELAY_MAX_S
 
 
 def test_a_correct_password_from_a_clean_client_gets_in_at_once_after_a_few_typos():
     clock, check = FakeClock(), CountingCheck()
-    for _ in range(ed.MAX_FAILURES - 1):
-        assert ed.login("wang", "typo", ACCOUNTS, client=EDITOR_CLIENT, clock=clock, check=check) is None
-    assert ed.login("wang", RIGHT["wang"], ACCOUNTS, client=EDITOR_CLIENT, clock=clock, check=check)
-    assert "wang" not in ed._throttle.names
+    for _ in range(lg.MAX_FAILURES - 1):
+        assert lg.login("wang", "typo", ACCOUNTS, client=EDITOR_CLIENT, clock=clock, check=check) is None
+    assert lg.login("wang", RIGHT["wang"], ACCOUNTS, client=EDITOR_CLIENT, clock=clock, check=check)
+    assert "wang" not in lg._throttle.names
+
+
+# ---------------------------------------------------------------------------- verify() and login() plainly
+
+def test_over_long_password_never_verifies(tmp_path):
+    editors = {"wang": Editor("wang", "wang", hash_password("a" * 72, rounds=4))}
+    assert lg.verify("wang", "a" * 72, editors)
+    assert lg.verify("wang", "a" * 73, editors) is None  # bcrypt would ignore byte 73+; we refuse
+
+
+def test_repeated_wrong_passwords_slow_down_that_user_only(monkeypatch):
+    accounts = {"wang": Editor("wang", "王工", hash_password("right-pass", rounds=4)),
+                "li": Editor("li", "李工", hash_password("li-password", rounds=4))}
+    now = [1000.0]
+    clock = lambda: now[0]  # noqa: E731
+    monkeypatch.setattr(lg, "_throttle", lg.LoginThrottle())
+    for _ in range(lg.MAX_FAILURES):
+        assert lg.login("wang", "guess", accounts, clock=clock) is None
+    with pytest.raises(lg.LoginThrottled) as e:
+        lg.login("wang", "right-pass", accounts, clock=clock)  # even the right password waits
+    assert e.value.retry_after == lg.NAME_DELAY_S  # a short wait, not a lock-out (see the tests above)
+    assert lg.login("li", "li-password", accounts, clock=clock).username == "li"  # other users are not affected
+    now[0] += lg.NAME_DELAY_S
+    assert lg.login("wang", "right-pass", accounts, clock=clock).username == "wang"
+    assert "wang" not in lg._throttle.names  # a success resets the count
