@@ -1,6 +1,6 @@
 """Exports of (filtered) project features: GeoJSON per RFC 7946, GeoPackage, CSV (WKT + lon/lat).
 
-RFC 7946: WGS84 lon/lat, no `crs` member, exterior rings counter-clockwise and holes clockwise.
+RFC 7946 (GDAL's writer): WGS84 lon/lat, no `crs` member, exterior rings counter-clockwise and holes clockwise.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
-from shapely.geometry import mapping
 
 from core import fields
 from core.errors import UserError
@@ -62,29 +61,23 @@ def filter_projects(gdf: gpd.GeoDataFrame, status=(), county=(), category=()) ->
     return gdf[keep]
 
 
-def _rfc7946_geometry(geom) -> dict:
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        geom = shapely.orient_polygons(geom, exterior_cw=False)
-    return json.loads(json.dumps(mapping(geom)), parse_float=lambda x: round(float(x), COORD_DECIMALS))
-
-
-def _clean(value):
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+def geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:
+    """RFC 7946 GeoJSON by GDAL's writer (RFC7946=YES: WGS84, no crs, exterior rings counter-clockwise, holes
+    clockwise), coordinates to COORD_DECIMALS places, each feature's ``id`` member its project id (the ``id``
+    property stays too)."""
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs("EPSG:4326")
+    options = {"RFC7946": "YES", "COORDINATE_PRECISION": COORD_DECIMALS, "WRITE_NAME": "NO"}
+    if "id" in gdf.columns:  # GDAL moves the ID_FIELD out of the properties: give it a copy
+        gdf = gdf.assign(_feature_id=gdf["id"])
+        options["ID_FIELD"] = "_feature_id"
+    buf = io.BytesIO()
+    pyogrio.write_dataframe(gdf, buf, driver="GeoJSON", layer="projects", layer_options=options)
+    return buf.getvalue()
 
 
 def to_geojson(gdf: gpd.GeoDataFrame) -> dict:
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs("EPSG:4326")
-    props = [c for c in gdf.columns if c != gdf.geometry.name]
-    features = [{"type": "Feature", "id": row["id"] if "id" in props else None,
-                 "properties": {c: _clean(row[c]) for c in props},
-                 "geometry": _rfc7946_geometry(row[gdf.geometry.name])}
-                for _, row in gdf.iterrows()]
-    return {"type": "FeatureCollection", "features": features}
+    return json.loads(geojson_bytes(gdf))
 
 
 def _no_formula(value):
@@ -108,7 +101,7 @@ def write(gdf: gpd.GeoDataFrame, fmt: str, path: str | os.PathLike) -> None:
     """Write ``gdf`` to the file ``path`` names (through symlinks); devices, pipes and directories are refused."""
     path = resolve_target(path)
     if fmt == "geojson":
-        path.write_text(json.dumps(to_geojson(gdf), ensure_ascii=False), encoding="utf-8")
+        path.write_bytes(geojson_bytes(gdf))
     elif fmt == "csv":
         # UTF-8 with BOM: Excel on Chinese Windows opens it without mojibake.
         to_csv_frame(gdf).to_csv(path, index=False, encoding="utf-8-sig")
@@ -129,7 +122,7 @@ def write(gdf: gpd.GeoDataFrame, fmt: str, path: str | os.PathLike) -> None:
 
 def to_bytes(gdf: gpd.GeoDataFrame, fmt: str) -> bytes:
     if fmt == "geojson":
-        return json.dumps(to_geojson(gdf), ensure_ascii=False).encode("utf-8")
+        return geojson_bytes(gdf)
     if fmt == "csv":
         buf = io.StringIO()
         to_csv_frame(gdf).to_csv(buf, index=False)

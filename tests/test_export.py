@@ -119,3 +119,13 @@ def test_csv_cells_never_become_spreadsheet_formulas():
     rows = list(csv.DictReader(io.StringIO(export.to_bytes(gdf, "csv").decode("utf-8-sig"))))
     assert rows[0]["name"] == "'=HYPERLINK(\"http://x\")" and rows[0]["note"] == "'@SUM(1)"
     assert rows[0]["precision_m"] == "-5.0"  # numbers stay numbers
+
+
+def test_geojson_rounds_coordinates_and_carries_the_id_member():
+    import geopandas as gpd
+    gdf = gpd.GeoDataFrame({"id": ["p-1"], "target_year": [None]}, geometry=[shapely.Point(116.123456789, 36.4)],
+                           crs="EPSG:4326")
+    [f] = export.to_geojson(gdf)["features"]
+    assert f["id"] == "p-1" and f["properties"]["id"] == "p-1" and f["properties"]["target_year"] is None
+    assert f["geometry"]["coordinates"] == [116.1234568, 36.4]
+    assert export.to_geojson(gdf.iloc[:0])["features"] == []
