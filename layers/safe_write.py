@@ -42,7 +42,7 @@ import filelock
 from core.errors import UserError
 from layers.gpkg_blob import register_gpkg_functions
 # re-exported: callers that write with plain SQL (layers.verification) reach them through this module
-from layers.gpkg_tables import geometry_column, pk_column, quote, refresh_table_stats, table_exists  # noqa: F401
+from layers.gpkg_tables import pk_column, quote, refresh_table_stats, table_exists  # noqa: F401
 
 LOCK_TIMEOUT = 30.0      # seconds a writer waits for another writer before giving up with a clear message
 LOCK_POLL = 0.005        # a waiting writer retries this often (filelock polls; short so a busy writer cannot starve it)
@@ -232,7 +232,15 @@ def connect(gpkg: str | os.PathLike, *, readonly: bool = False) -> GpkgConnectio
     uri = p.resolve().as_uri() + ("?mode=ro" if readonly else "?mode=rw")
     conn = sqlite3.connect(uri, uri=True, factory=GpkgConnection, isolation_level=None,
                            timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as err:
+        conn.close()
+        if getattr(err, "sqlite_errorname", "") != "SQLITE_NOTADB":
+            raise
+        raise WriteError(f"{p} 不是 GeoPackage（{err}），未做任何更改。", f"{p} is not a GeoPackage ({err}); "
+                         f"nothing was changed.") from None
     register_gpkg_functions(conn)
     return conn
 
