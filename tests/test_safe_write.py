@@ -100,7 +100,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
 
 
 HOLDER = """
-    import sys, time
+    import sys
     import shapely
     from layers import history as h, safe_write as sw
     from layers.gpkg_blob import encode_gpkg_geom
@@ -115,7 +115,7 @@ HOLDER = """
         conn.execute("DELETE FROM projects_line")
         conn.touch("projects_point"); conn.touch("projects_line")
         print("holding", flush=True)
-        time.sleep(600)
+        sys.stdin.read()  # held until the parent kills us (it never closes our stdin first)
 """
 
 
