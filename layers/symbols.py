@@ -87,3 +87,35 @@ def families_of(categories) -> dict[str, list[str]]:
         if c in categories:
             out.setdefault(family_of(c), []).append(c)
     return out
+
+
+# ------------------------------------------------------------------------------------------------- markers
+
+_SHAPES = {  # outline of each marker shape in a 20×20 box (SVG path data)
+    "circle": "M10 2.5a7.5 7.5 0 1 0 0.001 0Z",
+    "square": "M3.5 3.5h13v13h-13Z",
+    "triangle": "M10 2l8.5 15h-17Z",
+    "diamond": "M10 1.5l8.5 8.5l-8.5 8.5l-8.5-8.5Z",
+    "star": "M10 1.5l2.5 5.6l6.1 0.6l-4.6 4.1l1.3 6l-5.3-3.1l-5.3 3.1l1.3-6l-4.6-4.1l6.1-0.6Z",
+    "cross": "M7.5 2.5h5v5h5v5h-5v5h-5v-5h-5v-5h5Z",
+    "hexagon": "M10 2l7 4v8l-7 4l-7-4v-8Z",
+}
+MATPLOTLIB_MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D", "star": "*", "cross": "P",
+                      "hexagon": "h"}
+
+
+def marker_svg(category: str, status: str, precision: str = "exact", size: int = 18) -> str:
+    """A project's point marker as inline SVG (our own markup: no user text): the category's shape in its family
+    colour, filled as the status says, as opaque as the precision."""
+    st = STATUS_SYMBOLS.get(status, STATUS_SYMBOLS["proposed"])
+    c = SUSPENDED_COLOR if st["grey"] else color(category)
+    d = _SHAPES[shape(category)]
+    op = PRECISION_OPACITY.get(precision, PRECISION_OPACITY["county"])
+    gid = f"pm-half-{c.lstrip('#').lower()}"  # one page holds many markers: one gradient id per colour
+    fill = {"none": "#ffffff", "half": f"url(#{gid})", "full": c}[st["fill"]]
+    half = (f'<defs><linearGradient id="{gid}"><stop offset="50%" stop-color="{c}"/>'
+            f'<stop offset="50%" stop-color="#ffffff"/></linearGradient></defs>') if st["fill"] == "half" else ""
+    ring = f'<path d="{d}" fill="none" stroke="{CASING_COLOR}" stroke-width="4.5"/>' if st["casing"] else ""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 20 20" '
+            f'opacity="{op}">{half}{ring}<path d="{d}" fill="{fill}" stroke="{c}" stroke-width="2.2" '
+            f'stroke-linejoin="round"/></svg>')
