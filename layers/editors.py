@@ -18,8 +18,8 @@ Passwords are never stored, only bcrypt hashes. Add an editor with::
     python -m layers.editors add wang --name 王工          # asks for the password twice
     python -m layers.editors hash                          # prints a hash to paste into secrets
 
-Optionally (:mod:`layers.oidc`), when Streamlit's built-in OIDC login is configured (an ``[auth]`` section in secrets), editors may log
-in with it; only e-mail addresses listed in ``[editors_oidc] emails = [...]`` may edit.
+Optionally (:mod:`layers.oidc`), when Streamlit's built-in OIDC login is configured (an ``[auth]`` section in
+secrets), editors may log in with it; only e-mail addresses listed in ``[editors_oidc] emails = [...]`` may edit.
 
 Password login, its limits and what they leave open: :mod:`layers.login` (the counters: :mod:`layers.throttle`).
 The account store is :mod:`layers.editor_accounts`, the commands :mod:`layers.editors_cli`; this module is their

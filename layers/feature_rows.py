@@ -117,7 +117,8 @@ def write_feature_geometry(conn, project_id: str, geom, attrs: dict) -> tuple[st
     if target == layer:
         cols = [c for c in attrs if c in columns(conn, layer)]
         sets = ", ".join([f"{quote(gcol)}=?"] + [f"{quote(c)}=?" for c in cols])
-        conn.execute(f"UPDATE {quote(layer)} SET {sets} WHERE {quote(src_pk)}=?", (blob, *[attrs[c] for c in cols], fid))
+        conn.execute(f"UPDATE {quote(layer)} SET {sets} WHERE {quote(src_pk)}=?",
+                     (blob, *[attrs[c] for c in cols], fid))
         conn.touch(layer)
         return layer, target
     _move_row(conn, layer, fid, target, blob, attrs)

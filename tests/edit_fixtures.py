@@ -83,3 +83,16 @@ def assert_counts_right(path):
     from layers import safe_write as sw
     for table, (stored, actual) in sw.stored_counts(path).items():
         assert stored == actual, table
+
+
+def cli(*args, env_gpkg=None):
+    """``python -m layers ARGS`` in a subprocess from the project folder; ``env_gpkg`` sets $PROJECTMAP_GPKG."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ)
+    env.pop("PROJECTMAP_GPKG", None)
+    if env_gpkg:
+        env["PROJECTMAP_GPKG"] = str(env_gpkg)
+    return subprocess.run([sys.executable, "-m", "layers", *map(str, args)], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, env=env, timeout=300)

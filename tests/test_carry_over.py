@@ -2,11 +2,6 @@
 through the real builder and its CLI too."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pyogrio
 import shapely
 
@@ -17,18 +12,7 @@ from layers.carry_over import carry_over
 from layers.geometry_history import geometry_history, record_geometry
 from layers.status_history import record_status, status_as_of, status_history
 from layers.store import DEFAULT_REGISTRY, read_projects
-from tests.edit_fixtures import assert_counts_right, make_gpkg
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _cli(*args, env_gpkg=None):
-    env = dict(os.environ)
-    env.pop("PROJECTMAP_GPKG", None)
-    if env_gpkg:
-        env["PROJECTMAP_GPKG"] = str(env_gpkg)
-    return subprocess.run([sys.executable, "-m", "layers", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, env=env, timeout=300)
+from tests.edit_fixtures import assert_counts_right, cli, make_gpkg
 
 
 def test_carry_over_keeps_edits_across_a_rebuild(tmp_path):
@@ -76,13 +60,13 @@ def test_rebuild_keeps_edits(shipped_copy):
     line_id = built.index[built.geometry.geom_type == "MultiLineString"][0]
     point_id = built.index[built.geometry.geom_type == "Point"][0]
     new_status = "completed" if built.loc[point_id, "status"] != "completed" else "suspended"
-    r = _cli("status", point_id, new_status, "--date", "2025-01-10", "--note", "通车", "--editor", "王工",
+    r = cli("status", point_id, new_status, "--date", "2025-01-10", "--note", "通车", "--editor", "王工",
              "--gpkg", out)
     assert r.returncode == 0, r.stderr
     course = shapely.LineString([(115.70, 36.30), (115.85, 36.42), (116.00, 36.55)])
     record_geometry(out, line_id, course, precision="exact", precision_m=20, geom_source="测绘数字化",
                     editor="李工", note="实测线位")
-    r = _cli("build", "--out", out)  # rebuild from the registry
+    r = cli("build", "--out", out)  # rebuild from the registry
     assert r.returncode == 0, r.stderr
     rebuilt = read_projects(out).set_index("id")
     assert len(rebuilt) == len(built)

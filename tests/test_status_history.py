@@ -3,10 +3,6 @@ date, and the `python -m layers status` command."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pyogrio
 import pytest
@@ -14,9 +10,7 @@ import pytest
 from layers import safe_write as sw
 from layers.history_base import HistoryError
 from layers.status_history import record_status, status_as_of, status_history
-from tests.edit_fixtures import assert_counts_right, feature, make_gpkg
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.edit_fixtures import assert_counts_right, cli, feature, make_gpkg
 
 
 @pytest.fixture
@@ -78,23 +72,14 @@ def test_back_dated_change_keeps_the_later_one_current(gpkg):
     assert status_as_of(gpkg, "2024-01-01")["P001"] == "proposed"
 
 
-def _cli(*args, env_gpkg=None):
-    env = dict(os.environ)
-    env.pop("PROJECTMAP_GPKG", None)
-    if env_gpkg:
-        env["PROJECTMAP_GPKG"] = str(env_gpkg)
-    return subprocess.run([sys.executable, "-m", "layers", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, env=env, timeout=300)
-
-
 def test_cli_status(gpkg):
-    r = _cli("status", "P001", "preliminary", "--date", "2024-03-01", "--note", "立项批复", "--editor", "王工",
+    r = cli("status", "P001", "preliminary", "--date", "2024-03-01", "--note", "立项批复", "--editor", "王工",
              "--source", "市发改委", "--gpkg", gpkg)
     assert r.returncode == 0, r.stderr
     assert "proposed → preliminary" in r.stdout
     assert feature(gpkg, "P001")["status"] == "preliminary"
     # $PROJECTMAP_GPKG names the file when --gpkg is absent
-    r = _cli("status", "P002", "completed", "--date", "2024-04-01", "--note", "竣工", "--editor", "王工",
+    r = cli("status", "P002", "completed", "--date", "2024-04-01", "--note", "竣工", "--editor", "王工",
              env_gpkg=gpkg)
     assert r.returncode == 0, r.stderr
     assert status_history(gpkg)["project_id"].tolist() == ["P001", "P002"]
@@ -108,7 +93,7 @@ def test_cli_status(gpkg):
 ])
 def test_cli_status_errors_exit_2_and_change_nothing(gpkg, args, needle):
     before = gpkg.read_bytes()
-    r = _cli("status", *args, "--note", "n", "--editor", "e", "--gpkg", gpkg)
+    r = cli("status", *args, "--note", "n", "--editor", "e", "--gpkg", gpkg)
     assert r.returncode == 2
     assert needle in r.stderr and "Traceback" not in r.stderr
     assert gpkg.read_bytes() == before
