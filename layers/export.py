@@ -67,7 +67,9 @@ def geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:
     property stays too)."""
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs("EPSG:4326")
-    options = {"RFC7946": "YES", "COORDINATE_PRECISION": COORD_DECIMALS, "WRITE_NAME": "NO"}
+    # AUTODETECT_JSON_STRINGS=NO: text stays text (a name like "[1,2]" or the evidence JSON is not turned into an array)
+    options = {"RFC7946": "YES", "COORDINATE_PRECISION": COORD_DECIMALS, "WRITE_NAME": "NO",
+               "AUTODETECT_JSON_STRINGS": "NO"}
     if "id" in gdf.columns:  # GDAL moves the ID_FIELD out of the properties: give it a copy
         gdf = gdf.assign(_feature_id=gdf["id"])
         options["ID_FIELD"] = "_feature_id"

@@ -85,19 +85,12 @@ BAD = {
 }
 
 
-# safe_write.write_transaction (engineer B's) still lets sqlite3.DatabaseError through for a file that is not a
-# database; these pass once it raises a WriteError.
-WAITING_FOR_SAFE_WRITE = {"status: not a GeoPackage", "verify: not a GeoPackage"}
-
-
 def test_every_subcommand_is_covered():
     covered = {case.split(":")[0] for case in BAD}
     assert covered == set(main.__globals__["COMMANDS"])
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(
-    reason="safe_write.write_transaction: sqlite3.DatabaseError → WriteError")) if c in WAITING_FOR_SAFE_WRITE else c
-                                  for c in BAD])
+@pytest.mark.parametrize("case", list(BAD))
 def test_bad_input_is_a_message_and_exit_2(files, case):
     before = (files / "good.gpkg").read_bytes()
     r = cli(*BAD[case](files))

@@ -123,9 +123,10 @@ def test_csv_cells_never_become_spreadsheet_formulas():
 
 def test_geojson_rounds_coordinates_and_carries_the_id_member():
     import geopandas as gpd
-    gdf = gpd.GeoDataFrame({"id": ["p-1"], "target_year": [None]}, geometry=[shapely.Point(116.123456789, 36.4)],
-                           crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame({"id": ["p-1"], "target_year": [None], "name": ["[1,2]"], "evidence": ['[{"kind": "news"}]']},
+                           geometry=[shapely.Point(116.123456789, 36.4)], crs="EPSG:4326")
     [f] = export.to_geojson(gdf)["features"]
     assert f["id"] == "p-1" and f["properties"]["id"] == "p-1" and f["properties"]["target_year"] is None
+    assert f["properties"]["name"] == "[1,2]" and f["properties"]["evidence"] == '[{"kind": "news"}]'  # text stays text
     assert f["geometry"]["coordinates"] == [116.1234568, 36.4]
     assert export.to_geojson(gdf.iloc[:0])["features"] == []
