@@ -8,11 +8,13 @@ by these local files; we use no folium plugin, so Leaflet is all the map needs.
 """
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +46,29 @@ def static_url(rel: str) -> str:
 
 def _base_url() -> str:
     return static_url("vendor/")
+
+
+def versioned_url(rel: str) -> str:
+    """URL of static/<rel> with its content hash as `?v=`: the browser keeps the file in its cache and fetches it
+    again only when the file changes."""
+    return f"{static_url(rel)}?v={_content_hash(STATIC_DIR / rel, (STATIC_DIR / rel).stat().st_mtime_ns)}"
+
+
+@lru_cache(maxsize=32)
+def _content_hash(path: Path, _mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def map_code() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(js, css) of the project map's own code (static/pm/), as folium's default_js/default_css entries."""
+    return [("pm_map_js", versioned_url("pm/map.js"))], [("pm_map_css", versioned_url("pm/map.css"))]
+
+
+def draw_tools() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(js, css) of Leaflet.draw (the edit page's drawing tools), local."""
+    base = _base_url()
+    return [("leaflet_draw_js", base + "leaflet-draw/leaflet.draw.js")], \
+        [("leaflet_draw_css", base + "leaflet-draw/leaflet.draw.css")]
 
 
 def missing() -> list[str]:

@@ -1,41 +1,52 @@
-"""Tile providers as data (in the spirit of xyzservices). `none` is the default: the map stands on its own offline.
+"""Basemaps as xyzservices `TileProvider`s (folium takes them directly). `none` is the default: the map stands on
+its own offline.
 
-Tianditu needs a key (`tk`, visible in the browser anyway): read from Streamlit secrets `tianditu_token` or the
-environment `TIANDITU_TOKEN`, never stored in the repository. Gaode tiles are in GCJ-02: while they are shown, the
-overlays are shifted to GCJ-02 for display (exports are never shifted).
+Whether a basemap needs a key follows from its providers (xyzservices' `requires_token()`: a placeholder
+"<insert your tk here>" in the provider), not from a second flag. Tianditu's key (`tk`, visible in the browser
+anyway) is read from Streamlit secrets `tianditu_token` or the environment `TIANDITU_TOKEN`, never stored in the
+repository. Gaode tiles are in GCJ-02: while they are shown, the overlays are shifted to GCJ-02 for display
+(exports are never shifted).
 """
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+
+import xyzservices.providers as xyz
+from xyzservices import TileProvider
+
+__all__ = ["BASEMAPS", "Basemap", "available", "is_gcj02", "tianditu_token", "tile_layers"]
+
+_TIANDITU_WMTS = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                  "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+                  "&tk={tk}")
+
+
+def _tianditu(layer: str, name: str, attribution: str, overlay: bool = False) -> TileProvider:
+    return TileProvider(name=name, url=_TIANDITU_WMTS.replace("{layer}", layer), attribution=attribution,
+                        subdomains="01234567", max_zoom=18, tk="<insert your tk here>", overlay=overlay)
+
+
+@dataclass(frozen=True)
+class Basemap:
+    label: str
+    providers: tuple[TileProvider, ...] = ()
+    gcj02: bool = False  # tiles in GCJ-02: the overlays are shifted for display
+
+    @property
+    def needs_key(self) -> bool:
+        return any(p.requires_token() for p in self.providers)
+
 
 BASEMAPS = {
-    "none": {"label": "无底图(离线)", "layers": [], "gcj02": False},
-    "osm": {
-        "label": "OpenStreetMap",
-        "gcj02": False,
-        "layers": [{"name": "OpenStreetMap", "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-                    "attribution": "© OpenStreetMap contributors (ODbL)", "subdomains": "abc"}],
-    },
-    "tianditu": {
-        "label": "天地图",
-        "gcj02": False,
-        "needs_key": True,
-        "layers": [
-            {"name": "天地图矢量", "subdomains": "01234567", "attribution": "© 天地图 国家地理信息公共服务平台",
-             "url": "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
-                    "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=__TK__"},
-            {"name": "天地图注记", "subdomains": "01234567", "attribution": "© 天地图", "overlay": True,
-             "url": "https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=cva"
-                    "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=__TK__"},
-        ],
-    },
-    "gaode": {
-        "label": "高德地图(GCJ-02)",
-        "gcj02": True,
-        "layers": [{"name": "高德", "subdomains": "1234", "attribution": "© 高德地图 AutoNavi",
-                    "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-                           "&x={x}&y={y}&z={z}"}],
-    },
+    "none": Basemap("无底图(离线)"),
+    "osm": Basemap("OpenStreetMap", (xyz.OpenStreetMap.Mapnik,)),
+    "tianditu": Basemap("天地图", (_tianditu("vec", "天地图矢量", "© 天地图 国家地理信息公共服务平台"),
+                                   _tianditu("cva", "天地图注记", "© 天地图", overlay=True))),
+    # xyzservices' Gaode.Normal over https, with its four tile hosts and the road style the planners know
+    "gaode": Basemap("高德地图(GCJ-02)", (xyz.Gaode.Normal(
+        url="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        subdomains="1234", attribution="© 高德地图 AutoNavi", html_attribution="© 高德地图 AutoNavi"),), gcj02=True),
 }
 
 
@@ -53,12 +64,16 @@ def tianditu_token(secrets=None) -> str | None:
 
 
 def available(token: str | None) -> list[str]:
-    return [k for k, v in BASEMAPS.items() if not v.get("needs_key") or token]
+    return [k for k, b in BASEMAPS.items() if not b.needs_key or token]
 
 
-def tile_layers(key: str, token: str | None) -> list[dict]:
-    """Concrete tile layer definitions for a basemap key (the key substituted in)."""
-    spec = BASEMAPS.get(key, BASEMAPS["none"])
-    if spec.get("needs_key") and not token:
+def is_gcj02(key: str) -> bool:
+    return BASEMAPS.get(key, BASEMAPS["none"]).gcj02
+
+
+def tile_layers(key: str, token: str | None) -> list[TileProvider]:
+    """The providers of a basemap, the key filled in ([] for `none`, an unknown key, or a key-less Tianditu)."""
+    b = BASEMAPS.get(key, BASEMAPS["none"])
+    if b.needs_key and not token:
         return []
-    return [dict(layer, url=layer["url"].replace("__TK__", token or "")) for layer in spec["layers"]]
+    return [p(tk=token) if p.requires_token() else p for p in b.providers]

@@ -1,16 +1,22 @@
-"""Cross-tabulations for the statistics page (pure pandas, Chinese labels)."""
+"""Cross-tabulations and charts for the statistics page (pure pandas + altair, Chinese labels)."""
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
-from core.vocab import CATEGORIES, STATUSES
+from core.vocab import CATEGORIES, STATUSES, label
 from mapview.filters import COUNTY_ORDER, parts
 
+__all__ = ["STATUS_COLORS", "STATUS_ORDER", "by_category_status", "by_county_status", "chart"]
+
 STATUS_ORDER = list(STATUSES)
+# The bars' colour per status (grey: not started or halted; warm: under way; green: done).
+STATUS_COLORS = {"proposed": "#bdbdbd", "preliminary": "#f6b26b", "under_construction": "#e06666",
+                 "completed": "#6aa84f", "suspended": "#999999"}
 
 
 def _crosstab(rows: pd.DataFrame, index: str, order: list[str]) -> pd.DataFrame:
-    cols = [STATUSES[s][0] for s in STATUS_ORDER]
+    cols = [label("status", s) for s in STATUS_ORDER]
     extra_status = sorted(set(rows["状态"]) - set(cols))
     t = pd.crosstab(rows[index], rows["状态"]).reindex(columns=cols + extra_status, fill_value=0)
     present = [o for o in order if o in t.index] + sorted(set(t.index) - set(order))
@@ -24,19 +30,39 @@ def _crosstab(rows: pd.DataFrame, index: str, order: list[str]) -> pd.DataFrame:
 
 def by_county_status(gdf: pd.DataFrame) -> pd.DataFrame:
     """County × status; a project in several counties counts once in each (the total row counts projects)."""
-    rows = pd.DataFrame([{"县(市、区)": cty, "状态": STATUSES.get(s, (s,))[0]}
+    rows = pd.DataFrame([{"县(市、区)": cty, "状态": label("status", s)}
                          for v, s in zip(gdf["county"], gdf["status"]) for cty in (parts(v) or ["未定"])])
     if rows.empty:
         rows = pd.DataFrame(columns=["县(市、区)", "状态"])
     t = _crosstab(rows, "县(市、区)", COUNTY_ORDER)
     # The total row counts distinct projects, not county memberships.
     t.loc["合计"] = _crosstab(pd.DataFrame({"县(市、区)": ["x"] * len(gdf),
-                                          "状态": [STATUSES.get(s, (s,))[0] for s in gdf["status"]]}),
+                                          "状态": [label("status", s) for s in gdf["status"]]}),
                             "县(市、区)", ["x"]).loc["合计"].reindex(t.columns, fill_value=0)
     return t
 
 
 def by_category_status(gdf: pd.DataFrame) -> pd.DataFrame:
-    rows = pd.DataFrame({"类别": [CATEGORIES.get(c, c) for c in gdf["category"]],
-                         "状态": [STATUSES.get(s, (s,))[0] for s in gdf["status"]]})
+    rows = pd.DataFrame({"类别": [label("category", c) for c in gdf["category"]],
+                         "状态": [label("status", s) for s in gdf["status"]]})
     return _crosstab(rows, "类别", list(CATEGORIES.values()))
+
+
+def _long(table: pd.DataFrame, y: str) -> pd.DataFrame:
+    """A cross-table as one row per (row, status) with its count and the status's order (for stacking)."""
+    long = table.drop(columns="合计").reset_index().melt(id_vars=y, var_name="状态", value_name="项目数")
+    long = long[(long["项目数"] > 0) & (long[y] != "合计")]
+    return long.assign(序=long["状态"].map({label("status", s): i for i, s in enumerate(STATUS_ORDER)}))
+
+
+def chart(table: pd.DataFrame, y: str, title: str) -> alt.Chart:
+    """Stacked bars of a cross-table (by_county_status / by_category_status), coloured by status."""
+    return (alt.Chart(_long(table, y), title=title).mark_bar()
+            .encode(y=alt.Y(f"{y}:N", sort=None, title=None),
+                    x=alt.X("项目数:Q", title="项目数"),
+                    color=alt.Color("状态:N", scale=alt.Scale(domain=[label("status", s) for s in STATUS_ORDER],
+                                                            range=[STATUS_COLORS[s] for s in STATUS_ORDER]),
+                                    legend=alt.Legend(orient="top", title=None)),
+                    order=alt.Order("序:Q"),
+                    tooltip=[y, "状态", "项目数"])
+            .properties(height=alt.Step(26)))

@@ -1,12 +1,10 @@
 """关于数据: status definitions, categories, precision classes, sources and licences, plan date."""
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
-from layers import evidence, styles
-from core.vocab import CATEGORIES, EVIDENCE_KINDS, PLAN_DATE, PRECISIONS, STATUSES
-from mapview import ui
+from core.vocab import CATEGORIES, PLAN_DATE, PRECISIONS, STATUSES
+from mapview import tables, ui
 
 c = ui.ctx()
 st.title("关于数据")
@@ -21,18 +19,16 @@ st.markdown(f"""
 """)
 
 st.subheader("项目状态")
-st.dataframe(pd.DataFrame([{"代码": k, "状态": v[0], "定义": v[1], "项目数": int((c.projects["status"] == k).sum())}
-                           for k, v in STATUSES.items()]), hide_index=True, width="stretch")
+st.dataframe(tables.vocab_table(STATUSES, c.projects["status"], "状态", meaning="定义"), hide_index=True,
+             width="stretch")
 
 st.subheader("位置精度")
 st.markdown("不精确的位置在地图上画得更淡，示意和县级位置用虚线表示。“误差”为估计的误差半径。")
-st.dataframe(pd.DataFrame([{"代码": k, "精度": v[0], "含义": v[1], "项目数": int((c.projects["precision"] == k).sum())}
-                           for k, v in PRECISIONS.items()]), hide_index=True, width="stretch")
+st.dataframe(tables.vocab_table(PRECISIONS, c.projects["precision"], "精度"), hide_index=True, width="stretch")
 
 st.subheader("项目类别")
-st.dataframe(pd.DataFrame([{"代码": k, "类别": v, "颜色": styles.color(k),
-                            "项目数": int((c.projects["category"] == k).sum())} for k, v in CATEGORIES.items()]),
-             hide_index=True, width="stretch")
+st.dataframe(tables.vocab_table(CATEGORIES, c.projects["category"], "类别", colours=True), hide_index=True,
+             width="stretch")
 
 st.subheader("数据来源与许可")
 st.markdown("""
@@ -48,11 +44,6 @@ st.markdown("""
 st.subheader("位置依据")
 st.markdown("每个项目的位置都注明依据：确定其位置的公开来源（标题、发布者、日期、链接）、原文中确定位置的短句，"
             "以及由此如何得出地图上的位置与误差。未找到来源的，注明检索过什么。地图弹窗中也可查看。")
-kinds = c.projects["evidence_kind"].fillna("none") if "evidence_kind" in c.projects else pd.Series(dtype=str)
-st.dataframe(pd.DataFrame([{"依据类型": v[0], "含义": v[1], "项目数": int((kinds == k).sum())}
-                           for k, v in EVIDENCE_KINDS.items()]), hide_index=True, width="stretch")
-rows = [{"项目": name, "依据类型": EVIDENCE_KINDS.get(s.kind, (s.kind,))[0], "来源": s.title, "发布者": s.publisher,
-         "日期": s.date, "原文短句": s.quote, "由此得出": s.finding, "链接": s.url}
-        for name, ev in zip(c.filtered["name"], c.filtered.get("evidence", [])) for s in evidence.from_json(ev)]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=420,
+st.dataframe(tables.evidence_kinds_table(c.projects), hide_index=True, width="stretch")
+st.dataframe(tables.sources_table(c.filtered), hide_index=True, width="stretch", height=420,
              column_config={"链接": st.column_config.LinkColumn("链接", display_text="打开")})

@@ -95,8 +95,13 @@ def test_malicious_names_are_shown_as_text_and_never_run(server, page, idx):
     content = frame.locator(".leaflet-popup-content")
     assert content.locator("script, img, b").count() == 0
     assert content.locator("[onmouseover]").count() == 0
-    page.wait_for_timeout(300)
-    assert page.dialogs == []
+    # A canary of our own through the path an injected handler would take (an image that fails → alert): once its
+    # alert has arrived, an alert from markup in the popup, created earlier, would have arrived before it.
+    with page.expect_event("dialog") as canary:
+        content.evaluate("e => { var i = document.createElement('img'); i.onerror = function () { alert('canary'); };"
+                         " i.src = 'data:image/png;base64,AAAA'; }")
+    assert canary.value.message == "canary"
+    assert page.dialogs == ["canary"]
     assert frame.locator("body").evaluate("() => window.x === undefined")
 
 
@@ -153,7 +158,11 @@ def test_url_values_in_notices_are_text_never_images_or_links(server, page, brow
     notice = page.locator('[data-testid="stAlert"]', has_text="无法识别")
     expect(notice).to_be_visible()
     wait_map_drawn(page)
-    page.wait_for_timeout(500)
+    # A canary image to a blocked host, created after the notice: once its request has been aborted, an image the
+    # notice had turned into markup would have been requested (and aborted) before it.
+    with page.expect_request(lambda r: "canary.invalid" in r.url):
+        notice.evaluate("e => { var i = document.createElement('img'); i.src = 'http://canary.invalid/c.png'; }")
+    assert [u for u in browser_context.guard.blocked if "canary.invalid" in u]
     assert not [u for u in browser_context.guard.blocked if "example.invalid" in u]
     assert page.locator('img[src*="example.invalid"], a[href*="evil.example"]').count() == 0
     shown = lambda loc: loc.inner_text().replace("\u2060", "")  # the word joiner that stops autolinks  # noqa: E731
@@ -167,25 +176,29 @@ def test_projects_at_one_place_are_spread_so_each_can_be_clicked(server, page, g
     wait_map_drawn(page)
     frame = map_frame(page)
     assert frame.locator("[data-pm-stacked]").get_attribute("data-pm-stacked") == "2"
-    # where the two markers that share one stored point are drawn, in the map's pixels
-    spots = frame.locator(".leaflet-container").evaluate("""() => {
-      var out = [], map = null;
-      window.pmLayers.projects.eachLayer(function (l) {
-        map = l._map;
-        if (l._pmTrue && !l._pmTrue.equals(l.getLatLng())) { var p = map.latLngToContainerPoint(l.getLatLng());
-          out.push([p.x, p.y]); }
-      });
-      return out; }""")
-    assert len(spots) == 2 and abs(spots[0][0] - spots[1][0]) + abs(spots[0][1] - spots[1][1]) > 8
+    # where the two markers that share one stored point are drawn, in the map's pixels (again after each popup:
+    # opening one may pan the map so that the popup is clear of the legend)
+    def spots():
+        return frame.locator(".leaflet-container").evaluate("""() => {
+          var out = [], map = null;
+          window.pmLayers.projects.eachLayer(function (l) {
+            map = l._map;
+            if (l._pmTrue && !l._pmTrue.equals(l.getLatLng())) { var p = map.latLngToContainerPoint(l.getLatLng());
+              out.push([p.x, p.y]); }
+          });
+          return out; }""")
+    first = spots()
+    assert len(first) == 2 and abs(first[0][0] - first[1][0]) + abs(first[0][1] - first[1][1]) > 8
     origin = frame.locator(".leaflet-container").bounding_box()
     names = store.read_projects(gpkg).set_index("id")["name"]
     seen = set()
-    for x, y in spots:  # a real mouse click on each
+    for j in range(2):  # a real mouse click on each, and on the popup's close button
+        x, y = spots()[j]
         page.mouse.click(origin["x"] + x, origin["y"] + y)
         title = frame.locator(".leaflet-popup-content h4")
         expect(title).to_be_visible()
         seen.add(title.inner_text())
-        frame.locator(".leaflet-popup-close-button").click()
+        frame.locator(".leaflet-popup-close-button").click()  # not under the legend
         expect(frame.locator(".leaflet-popup")).to_have_count(0)
     assert seen == {names[f"P{i:05d}"] for i in STACKED}
 

@@ -1,0 +1,121 @@
+"""The filter state of a session and its mirror in the URL.
+
+The canonical value is `st.session_state["pm_filters"]` (a `Filters`); widgets are initialised from it on every run
+and write back through the callbacks here, so the state survives page switches. The URL mirrors it
+(`?status=…&county=…`); a fresh session (opening a link) reads it, unknown values give a visible notice.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from mapview import basemaps
+from mapview.filters import PARAM_NAMES, Filters, Options, clean_search, parse_query, shown, to_query
+
+__all__ = ["OTHER_PARAMS", "enter_present", "exit_present", "init_from_url", "write_url"]
+
+OTHER_PARAMS = ("mode", "basemap", "locate")  # URL keys besides the filters
+
+
+def _url_params() -> dict[str, list[str]]:
+    qp = st.query_params
+    return {k: qp.get_all(k) for k in qp.keys()}
+
+
+def _basemap_from_url(params: dict, token: str | None, notices: list[str]) -> str:
+    bm = (params.get("basemap") or ["none"])[-1]
+    if bm not in basemaps.available(token):
+        notices.append(f"链接中的底图“{shown(bm)}”不可用，已改用无底图。" if bm in basemaps.BASEMAPS
+                       else f"链接中的底图“{shown(bm)}”无法识别，已忽略。")
+        bm = "none"
+    return bm
+
+
+def init_from_url(opts: Options, token: str | None, ids) -> None:
+    """First run of a session: the URL is the source of truth."""
+    ss = st.session_state
+    params = _url_params()
+    f, notices = parse_query(params, opts)
+    mode = (params.get("mode") or [""])[-1]
+    if mode and mode not in ("present", "normal"):
+        notices.append(f"链接中的显示模式“{shown(mode)}”无法识别，已忽略。")
+    ss.pm_filters = f
+    ss.pm_notices = notices
+    ss.pm_present = mode == "present"
+    ss.pm_basemap = _basemap_from_url(params, token, notices)
+    locate = (params.get("locate") or [None])[-1]
+    if locate is not None and locate not in ids:
+        notices.append(f"链接中要定位的项目编号“{shown(locate)}”不存在，已忽略。")
+        locate = None
+    ss.pm_locate = locate
+
+
+def write_url(f: Filters) -> None:
+    """Make the URL say what the session shows (filters, mode, basemap, located project)."""
+    ss = st.session_state
+    want = to_query(f)
+    if ss.pm_present:
+        want["mode"] = "present"
+    if ss.pm_basemap != "none":
+        want["basemap"] = ss.pm_basemap
+    if ss.get("pm_locate"):
+        want["locate"] = ss.pm_locate
+    qp = st.query_params
+    for k in list(qp.keys()):
+        if k in PARAM_NAMES + OTHER_PARAMS and k not in want:
+            del qp[k]
+    for k, v in want.items():
+        if qp.get(k) != v or len(qp.get_all(k)) != 1:
+            qp[k] = v
+
+
+# ---- widget callbacks: each writes the session state the next run reads ---------------------------------------
+
+def set_filters(**changes) -> None:
+    st.session_state.pm_filters = replace(st.session_state.pm_filters, **changes)
+    st.session_state.pm_notices = []
+
+
+def on_legend(name: str, codes: list[str]) -> None:
+    ss = st.session_state
+    checked = tuple(c for c in codes if ss.get(f"w_{name}_{c}"))
+    if len(checked) == len(codes) or not checked:
+        checked = ()  # all shown (unchecking the last one resets rather than leaving an empty map)
+    set_filters(**{name: checked})
+
+
+def on_multi(name: str) -> None:
+    set_filters(**{name: tuple(st.session_state[f"w_{name}"])})
+
+
+def on_q() -> None:
+    q, cut = clean_search(st.session_state.w_q)
+    set_filters(q=q)
+    st.session_state.pm_notices = [cut] if cut else []
+
+
+def on_clear() -> None:
+    st.session_state.pm_filters = Filters()
+    st.session_state.pm_notices = []
+    st.session_state.pm_locate = None
+
+
+def on_present() -> None:
+    st.session_state.pm_present = bool(st.session_state.w_present)
+
+
+def on_basemap() -> None:
+    st.session_state.pm_basemap = st.session_state.w_basemap
+
+
+def exit_present() -> None:
+    st.session_state.pm_present = False
+
+
+def enter_present() -> None:
+    st.session_state.pm_present = True
+
+
+def clear_locate() -> None:
+    st.session_state.pm_locate = None

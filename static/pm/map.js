@@ -1,0 +1,168 @@
+/* The project map's drawing code (mapview/draw.py puts one call to pmDrawMap after folium's map set-up).
+ *
+ * Every string in C (counties) and P (projects) is already HTML-escaped in Python (mapview/escape.py): this code
+ * only concatenates them. P.strings is a table of distinct escaped texts; a feature's v lists indices into it
+ * (the name, then one per popup field, in the order of P.labels). Served from static/ and cached by the browser.
+ */
+/* exported pmDrawMap */
+"use strict";
+
+function pmDrawMap(map, C, O, P) {
+  var el = map.getContainer();
+  el.classList.toggle("pm-present", !!O.present);
+  el.classList.toggle("pm-tiles", !!O.tiles);
+  var counties = pmCounties(map, C, O);
+  L.control.scale({imperial: false, maxWidth: 160}).addTo(map);
+  el.setAttribute("data-pm-counties", String(C.data.features.length));
+  el.setAttribute("data-pm-renderer", O.canvas ? "canvas" : "svg");
+  if (O.legend) { pmLegend(map, O.legend); }
+  var draw = function (data) { pmProjects(map, counties, O, data); };
+  if (P) { draw(P); return; }
+  fetch(O.projectsUrl).then(function (r) {
+    if (!r.ok) { throw new Error("HTTP " + r.status); }
+    return r.json();
+  }).then(draw).catch(function (e) { pmLoadFailed(map, e); });
+}
+
+function pmCounties(map, C, O) {
+  var cpane = map.createPane("pmCounties"); cpane.style.zIndex = 350;
+  var lpane = map.createPane("pmLabels"); lpane.style.zIndex = 450; lpane.style.pointerEvents = "none";
+  var counties = L.geoJSON(C.data, {
+    pane: "pmCounties", interactive: false,
+    style: function () { return O.countyStyle; }
+  }).addTo(map);
+  C.labels.forEach(function (l) {
+    L.marker([l.lat, l.lon], {pane: "pmLabels", interactive: false, keyboard: false,
+      icon: L.divIcon({className: "pm-county-label", html: "<span>" + l.n + "</span>", iconSize: null})
+    }).addTo(map);
+  });
+  if (O.bounds) { map.fitBounds(O.bounds, {padding: [8, 8]}); }
+  return counties;
+}
+
+function pmBox(map, position, fill) {
+  var box = L.control({position: position});
+  box.onAdd = function () {
+    var d = L.DomUtil.create("div", "pm-legend");
+    fill(d);
+    L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
+    return d;
+  };
+  return box.addTo(map);
+}
+
+function pmLegend(map, html) {
+  var legend = pmBox(map, "bottomright", function (d) { d.innerHTML = html; });  // escaped in Python
+  // the frame can be taller than the map: keep the whole legend inside the map (it scrolls when longer)
+  var fit = function () { legend.getContainer().style.maxHeight = (map.getSize().y - 50) + "px"; };
+  fit(); map.on("resize", fit);
+}
+
+function pmLoadFailed(map, e) {
+  map.getContainer().setAttribute("data-pm-error", String(e));
+  pmBox(map, "topright", function (d) { d.textContent = "项目数据加载失败，请刷新页面。(" + e + ")"; });
+}
+
+function pmVisible(O, P) {  // O.visible: base64 bitset over P's features (null = all)
+  if (O.visible === null) { return P.data.features; }
+  var bits = atob(O.visible);
+  return P.data.features.filter(function (f, i) { return (bits.charCodeAt(i >> 3) >> (i & 7)) & 1; });
+}
+
+function pmPopup(P, v) {  // same markup as mapview.popup.popup_from_parts
+  var S = P.strings, h = "<div class=\"pm-popup\"><h4>" + S[v[0]] + "</h4><table>";
+  for (var j = 0; j < P.labels.length; j++) {
+    var t = S[v[j + 1]];
+    if (t) {
+      h += "<tr><th>" + P.labels[j] + "</th><td" + (j === P.excerpt ? " class=\"pm-excerpt\"" : "") + ">" + t +
+        "</td></tr>";
+    }
+  }
+  return h + "</table></div>";
+}
+
+function pmTooltip(P, v) {
+  var S = P.strings, k = P.tooltip;
+  return "<b>" + S[v[0]] + "</b><br>" + S[v[k[0]]] + " · " + S[v[k[1]]] + " · " + S[v[k[2]]];
+}
+
+/* The error radius (points) or corridor (lines, areas) of the feature under the mouse or with an open popup. */
+function pmErrorHalo(map) {
+  var halo = null;
+  function metresPerPixel(lat) {
+    return 40075016.686 * Math.cos(lat * Math.PI / 180) / Math.pow(2, map.getZoom() + 8);
+  }
+  function hide() { if (halo) { map.removeLayer(halo); halo = null; } }
+  function show(layer, r) {
+    hide();
+    if (!r) { return; }
+    if (layer.getLatLng) {
+      halo = L.circle(layer._pmTrue || layer.getLatLng(), {radius: r, className: "pm-error", interactive: false});
+    } else {
+      var px = 2 * r / metresPerPixel(layer.getBounds().getCenter().lat);  // a stroke as wide as the corridor
+      halo = L.geoJSON(layer.toGeoJSON(), {interactive: false, style: function () {
+        return {className: "pm-error", weight: Math.max(px, 3), lineCap: "round", lineJoin: "round"}; }});
+    }
+    halo.addTo(map); map.getContainer().setAttribute("data-pm-error-radius", String(r));
+  }
+  return {show: show, hide: hide};
+}
+
+/* Projects at one place: the markers are spread on a small circle so each can be clicked; the data stays true. */
+function pmSpread(map, stacks, radius) {
+  var stacked = Object.keys(stacks).filter(function (k) { return stacks[k].length > 1; });
+  function spread() {
+    stacked.forEach(function (k) {
+      var list = stacks[k], n = list.length, R = radius * 1.6 + 2 * n;
+      list.forEach(function (m, j) {
+        var p = map.latLngToLayerPoint(m._pmTrue), a = 2 * Math.PI * j / n - Math.PI / 2;
+        m.setLatLng(map.layerPointToLatLng(p.add([Math.cos(a) * R, Math.sin(a) * R])));
+      });
+    });
+  }
+  spread(); map.on("zoomend", spread);
+  return stacked.reduce(function (n, k) { return n + stacks[k].length; }, 0);
+}
+
+function pmProjects(map, counties, O, P) {
+  var drawn = 0, target = null, stacks = {}, halo = pmErrorHalo(map);
+  // an opening popup pans the map so that it is clear of the legend (which would cover its close button)
+  var legend = map.getContainer().querySelector(".pm-legend");
+  var popupOptions = {maxWidth: O.popupWidth, className: "pm-popup-wrap", autoPanPaddingTopLeft: [10, 10],
+    autoPanPaddingBottomRight: [legend ? legend.offsetWidth + 20 : 10, 10]};
+  function style(f) {
+    var s = Object.assign({}, P.styles[f.properties.k]);
+    s.className = f.geometry.type === "Point" ? "pm-feature pm-point" : "pm-feature";
+    return s;
+  }
+  var projects = L.geoJSON({type: "FeatureCollection", features: pmVisible(O, P)}, {
+    style: style,
+    pointToLayer: function (f, ll) {
+      var s = Object.assign({}, P.styles[f.properties.k]);
+      s.radius = O.pointRadius; s.className = "pm-feature pm-point";
+      var m = L.circleMarker(ll, s), key = ll.lat.toFixed(5) + "," + ll.lng.toFixed(5);
+      m._pmTrue = ll; (stacks[key] = stacks[key] || []).push(m);
+      return m;
+    },
+    onEachFeature: function (f, layer) {
+      var v = f.properties.v, r = f.properties.r;
+      drawn += 1;
+      layer.bindPopup(function () { return pmPopup(P, v); }, popupOptions);
+      layer.bindTooltip(function () { return pmTooltip(P, v); }, {sticky: true, className: "pm-tooltip"});
+      layer.on("mouseover", function () { halo.show(layer, r); });
+      layer.on("mouseout", function () { if (!layer.isPopupOpen()) { halo.hide(); } });
+      layer.on("popupopen", function () { halo.show(layer, r); });
+      layer.on("popupclose", halo.hide);
+      if (O.locate !== null && f.properties.i === O.locate) { target = layer; }
+    }
+  }).addTo(map);
+  var el = map.getContainer();
+  el.setAttribute("data-pm-stacked", String(pmSpread(map, stacks, O.pointRadius)));
+  if (target) {
+    if (target.getBounds) { map.fitBounds(target.getBounds(), {maxZoom: 12, padding: [40, 40]}); }
+    else { map.setView(target.getLatLng(), 12); }
+    target.openPopup();
+  }
+  el.setAttribute("data-pm-projects", String(drawn));
+  window.pmLayers = {counties: counties, projects: projects};
+}
