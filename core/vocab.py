@@ -38,6 +38,26 @@ CATEGORIES = {
     "pilot_zone": "综合试验区",
 }
 
+# What geometry a project of each category has — the one table that uploads, the geocoder and the online
+# geocoders derive from: "line" (a course), "area" (drawn as its area when known only by county), "site" (a point
+# or its outline), "point", "point_or_line".
+CATEGORY_GEOMETRY = {
+    "river": "line", "railway": "line", "railway_spur": "line", "expressway": "line", "highway": "line",
+    "urban_road": "line", "bridge": "point_or_line", "sluice": "point",
+    "irrigation_district": "area", "ecological_restoration": "area", "cooperation_zone": "area", "pilot_zone": "area",
+    "reservoir": "site", "airport": "site", "wetland_park": "site", "quarry_restoration": "site",
+    "industrial_park": "site", "hospital": "site", "culture": "site", "science_park": "site", "logistics": "site",
+    "digital_infrastructure": "site",
+}
+GEOMETRY_KINDS = {  # geometry → the shapes a project's geometry may take (a point stands for a site it marks)
+    "line": {"LineString"}, "point_or_line": {"Point", "LineString"}, "point": {"Point"},
+    "area": {"Point", "Polygon"}, "site": {"Point", "Polygon"},
+}
+
+
+def geometry_of(category: str) -> str:
+    return CATEGORY_GEOMETRY.get(category, "site")
+
 PRECISIONS = {
     # code: (中文, meaning)
     "exact": ("精确", "测绘或权威数据中的实际位置/走向"),

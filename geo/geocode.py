@@ -25,12 +25,13 @@ import shapely.ops
 from shapely.ops import linemerge
 
 from core.errors import UserError
+from core.vocab import CATEGORY_GEOMETRY
 from geo import boundaries, rivers
 from geo.crs import from_metric, to_metric
 from geo.gazetteer import Place
 
 GEOMETRIES_DIR = Path(__file__).resolve().parent.parent / "data" / "geometries"
-AREA_CATEGORIES = {"irrigation_district", "ecological_restoration", "cooperation_zone", "pilot_zone"}
+AREA_CATEGORIES = {c for c, g in CATEGORY_GEOMETRY.items() if g == "area"}  # drawn as their county area
 PRECISIONS = ("exact", "approximate", "schematic", "county")
 CLIP_BUFFER_M = 1500  # border rivers run along the boundary: keep what lies within 1.5 km of the city
 SCHEMATIC_MIN_M = 5000  # a line drawn through a few waypoints is not better than this

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from shapely.geometry import Point
 
+from core.vocab import CATEGORY_GEOMETRY
 from geo.crs import gcj02_to_wgs84, to_metric
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,7 @@ CITY = "聊城市"
 MASK = "***"
 
 # Category codes (core/vocab.py) whose geometry is a line or an area: a geocoded point does not represent them.
-NOT_POINT_CATEGORIES = {"river", "railway", "railway_spur", "expressway", "highway", "urban_road",
-                        "irrigation_district", "ecological_restoration", "cooperation_zone"}
+NOT_POINT_CATEGORIES = {c for c, g in CATEGORY_GEOMETRY.items() if g in ("line", "area")}
 
 # Error radii (metres) by match class.
 HOUSE_M = 300.0      # a house number / door address

@@ -39,6 +39,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from core.vocab import CATEGORY_GEOMETRY, GEOMETRY_KINDS
 from geo.crs import geom_gcj02_to_wgs84, transformer
 from geo.upload_errors import UploadError
 from geo.upload_limits import MAX_VERTICES, check_vertices, repair_polygon, run_repair, union
@@ -57,19 +58,8 @@ _CACHE_SIZE = 16
 
 KIND_ZH = {"Point": "点", "LineString": "线", "Polygon": "面"}
 
-# Which geometry kinds a project of each category may have (categories of core.vocab). A point is always allowed
-# where a polygon is: a site known only by its location. Categories not listed accept every kind.
-_LINE = {"LineString"}
-_SITE = {"Point", "Polygon"}
-CATEGORY_KINDS = {
-    "river": _LINE, "railway": _LINE, "railway_spur": _LINE, "expressway": _LINE, "highway": _LINE,
-    "urban_road": _LINE,
-    "bridge": {"Point", "LineString"},
-    "sluice": {"Point"},
-    "reservoir": _SITE, "irrigation_district": _SITE, "airport": _SITE, "wetland_park": _SITE,
-    "quarry_restoration": _SITE, "industrial_park": _SITE, "hospital": _SITE, "culture": _SITE,
-    "science_park": _SITE, "logistics": _SITE, "cooperation_zone": _SITE,
-}
+# Which geometry kinds a project of each category may have: derived from core.vocab.CATEGORY_GEOMETRY.
+CATEGORY_KINDS = {c: GEOMETRY_KINDS[g] for c, g in CATEGORY_GEOMETRY.items()}
 
 
 @dataclass
