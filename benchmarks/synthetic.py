@@ -11,8 +11,9 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, Point, box
 
+from core import fields
+from core.vocab import CATEGORIES, COUNTIES, PRECISIONS, STATUSES, VOCABS
 from layers import store
-from core.vocab import CATEGORIES, COUNTIES, PRECISIONS, STATUSES
 
 W, S, E, N = 115.27, 35.79, 116.56, 37.04
 
@@ -35,6 +36,13 @@ def county_frame() -> gpd.GeoDataFrame:
         rows.append({"adcode": adcode, "name": name,
                      "geometry": box(W + col * dx, S + row * dy, W + (col + 1) * dx, S + (row + 1) * dy)})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def _filler(f: fields.Field):
+    """A plain value for a field the generator does not set itself (a field added to core.fields appears here)."""
+    if f.kind == "code":
+        return next(iter(VOCABS[f.vocab]))
+    return {"number": 0.0, "year": None, "json": "[]"}.get(f.kind, "")
 
 
 def project_frame(n: int, hostile: bool = True, seed: int = 7) -> gpd.GeoDataFrame:
@@ -81,6 +89,7 @@ def project_frame(n: int, hostile: bool = True, seed: int = 7) -> gpd.GeoDataFra
             "evidence_kind": "news",
             "geometry": geom,
         })
+        rows[-1] |= {f.name: _filler(f) for f in fields.FIELDS if f.stored and f.name not in rows[-1]}
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     gdf["target_year"] = gdf["target_year"].astype("Int64")
     return gdf

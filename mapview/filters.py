@@ -15,22 +15,18 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from layers.registry import split_list
+from core import fields as field_list
+from core.fields import split_list
 from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
+from core.vocab import label as vocab_label
 
 NO_YEAR = "none"  # URL token for "no target year in the plan"
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
 # URL parameter names, in the order they are written.
 PARAM_NAMES = ("status", "county", "category", "agency", "year", "q")
-FIELD_LABELS = {
-    "status": "状态",
-    "county": "县(市、区)",
-    "category": "类别",
-    "agency": "牵头单位",
-    "year": "目标年份",
-    "q": "搜索",
-}
+# URL parameter → its Chinese name: the fields' labels (core.fields, `filter=`), and the search.
+FIELD_LABELS = {name: f.zh for name, f in field_list.filters().items()} | {"q": "搜索"}
 
 COUNTY_ORDER = list(COUNTIES.values()) + [CITY_WIDE]
 
@@ -68,7 +64,7 @@ class Options:
 
 
 def parts(value) -> list[str]:
-    """A `;`-joined field of a feature → its parts, split as the registry splits (layers.registry.split_list).
+    """A `;`-joined field of a feature → its parts, split as the registry splits (core.fields.split_list).
     A missing value (None/NaN) → []."""
     return split_list(value) if isinstance(value, str) else []
 
@@ -256,10 +252,8 @@ def facet_counts(gdf: pd.DataFrame, f: Filters, name: str) -> dict[str, int]:
 
 def label(name: str, value: str) -> str:
     """Chinese display label of one filter value."""
-    if name == "status":
-        return STATUSES[value][0] if value in STATUSES else value
-    if name == "category":
-        return CATEGORIES.get(value, value)
+    if name in ("status", "category"):
+        return vocab_label(name, value)
     if name == "year":
         return "未定" if value == NO_YEAR else f"{value}年"
     return value

@@ -1,0 +1,34 @@
+"""mapview.tables: the project table's columns come from core.fields; the 待核实 list; vocabularies with counts."""
+from benchmarks.synthetic import project_frame
+from core import fields
+from core.vocab import STATUSES
+from mapview import tables
+
+
+def test_project_table_columns_are_the_fields_marked_for_the_table():
+    t = tables.project_table(project_frame(12))
+    assert list(t.columns) == [f.zh for f in fields.table()]
+    row = t.iloc[0]
+    assert row["类别"] == "河道治理" and row["状态"] == "谋划" and "、" in row["配合单位"] and ";" not in row["配合单位"]
+    assert row["位置精度"] == "精确(误差约 50 米)" and t["目标年份"].dtype == "Int64"
+
+
+def test_a_field_added_to_the_list_shows_in_the_table_and_the_synthetic_data(monkeypatch):
+    budget = fields.Field("budget", "总投资(亿元)", "number", "计划总投资", table=99)
+    monkeypatch.setattr(fields, "FIELDS", fields.FIELDS + [budget])
+    frame = project_frame(3)
+    assert "budget" in frame.columns  # benchmarks.synthetic fills every stored field
+    assert list(tables.project_table(frame.assign(budget=[1.5, 2.0, 0.25])).columns)[-1] == "总投资(亿元)"
+    assert tables.project_table(frame.assign(budget=[1.5, 2.0, 0.25]))["总投资(亿元)"].tolist() == ["1.5", "2", "0.25"]
+
+
+def test_to_verify_table_is_largest_radius_first_with_chinese_labels():
+    t = tables.to_verify_table(project_frame(8))
+    assert t["误差半径(米)"].tolist() == sorted(t["误差半径(米)"].tolist(), reverse=True)
+    assert set(t["核实状态"]) == {"未核实"} and set(t["最强依据"]) == {"新闻报道"}
+
+
+def test_vocab_table_counts_each_code():
+    frame = project_frame(10)
+    t = tables.vocab_table(STATUSES, frame["status"], "状态", meaning="定义")
+    assert list(t.columns) == ["代码", "状态", "定义", "项目数"] and t["项目数"].sum() == 10
