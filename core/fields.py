@@ -68,7 +68,7 @@ FIELDS = [
     Field("support_agencies", "配合单位", "list", "配合单位", popup=5, table=7),
     Field("plan_section", "规划条目", "section", "规划中的条目编号，如 二(四)1", True, popup=7, table=9),
     Field("plan_excerpt", "规划原文", "text", "规划原文中的一句（逐字摘录）", True, popup=8),
-    Field("locate", "位置提示", "hint", "供地理编码的位置提示：point:地名[~米]、line:A>B[~米]、river:河名、"
+    Field("locate", "位置提示", "hint", "供地理编码的位置提示：point:地名[~米]、line:A>B[~米]、river:河名[~米]、"
           "on:河名[@地名或县]、ring:地名:半径米；空则按县定位", stored=False),
     Field("geom_source", "位置来源", "text", "几何的来源（地名表、河流数据、县域兜底、修正…）", source=B, popup=9,
           table=11),

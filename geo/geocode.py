@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -224,8 +224,13 @@ class Geocoder:
             names = " › ".join(p.name for p in places)
             return Located(line, f"schematic line through gazetteer places {names}", "schematic", _round_m(prec),
                            tuple(f"place:{p.name}" for p in places))
-        if kind == "river":
-            return river_course(arg)
+        if kind == "river":  # river:NAME~N: the evidence says the project's course may be N m from the river's
+            name, _, wider = arg.partition("~")
+            course = river_course(name)
+            if wider and float(wider) > course.precision_m:
+                return replace(course, precision_m=float(wider),
+                               geom_source=f"{course.geom_source}; corridor widened to {int(wider)} m by the evidence")
+            return course
         if kind == "on":
             river_name, _, where = arg.partition("@")
             course = river_course(river_name)

@@ -26,7 +26,7 @@ COLUMNS = [f.name for f in fields.registry_fields()]  # for readers; parse() ask
 REQUIRED = fields.required()
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 SECTION_RE = re.compile(r"^[一二三四五六七八九十]+(\([一二三四五六七八九十]+\))?\d*$")
-LOCATE_RE = re.compile(r"^(point:[^~]+(~\d+)?|line:[^~]+>[^~]+(~\d+)?|river:.+|on:[^@]+(@.+)?|ring:[^:]+:\d+)$")
+LOCATE_RE = re.compile(r"^(point:[^~]+(~\d+)?|line:[^~]+>[^~]+(~\d+)?|river:[^~]+(~\d+)?|on:[^@]+(@.+)?|ring:[^:]+:\d+)$")
 RADIUS_RE = re.compile(r"(?:~|^ring:[^:]+:)(\d+)$")
 RADIUS_RANGE = (100, 200_000)   # metres a hint's radius may take: a ring of 0 m draws nothing, 200 km is the region
 MAX_CELL = 2000                 # characters in one cell (the longest plan excerpt is under 100)
@@ -210,7 +210,7 @@ def _check_section(f, raw):
 
 def _check_hint(f, raw):
     if not LOCATE_RE.match(raw):
-        return (f"{raw[:80]!r} is not a location hint (point:NAME[~M], line:A>B[~M], river:NAME, "
+        return (f"{raw[:80]!r} is not a location hint (point:NAME[~M], line:A>B[~M], river:NAME[~M], "
                 "on:RIVER[@PLACE], ring:NAME:RADIUS_M)")
     radius = RADIUS_RE.search(raw)
     if radius and not (len(radius.group(1)) <= 6 and RADIUS_RANGE[0] <= int(radius.group(1)) <= RADIUS_RANGE[1]):

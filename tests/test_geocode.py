@@ -140,3 +140,12 @@ def test_a_line_hint_may_state_its_corridor_from_the_evidence(gaz, tmp_path):
     assert plain.geometry.equals(stated.geometry)
     assert plain.precision_m == 5000 and stated.precision_m == 7000
     assert stated.refs == ("place:聊城市区", "place:冠县县城")
+
+
+def test_a_river_hint_may_widen_the_corridor_to_what_the_evidence_says(gaz, tmp_path):
+    g = Geocoder(gaz, geometries_dir=tmp_path)
+    plain = g.locate(project(category="culture", locate="river:黄河"))
+    wide = g.locate(project(category="culture", locate="river:黄河~5500"))
+    narrow = g.locate(project(category="culture", locate="river:黄河~500"))
+    assert wide.geometry.equals(plain.geometry) and wide.precision_m == 5500 and "widened" in wide.geom_source
+    assert narrow.precision_m == plain.precision_m  # never narrower than the river data
