@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core.errors import UserError
 from core.vocab import CATEGORIES, PRECISIONS, STATUSES
-from layers import atomic, fonts, styles
+from layers import atomic, fonts, symbols
 
 METRIC = "EPSG:4548"
 A4_LANDSCAPE = (11.69, 8.27)
@@ -34,13 +34,33 @@ def parse_size(text: str) -> tuple[float, float, int]:
 
 
 def _mpl_style(category: str, status: str, precision: str) -> dict:
-    """layers.styles' Leaflet options as matplotlib keywords (same colours, dashes, opacities)."""
-    s = styles.feature_style(category, status, precision)
-    dash = s.get("dashArray")
-    ls = (0, tuple(float(x) / 2 for x in dash.split())) if dash else "solid"
-    return {"color": s["color"], "lw": s["weight"] * 0.6, "alpha": s["opacity"], "ls": ls,
-            "fill_alpha": s["fillOpacity"], "filled": s["fillOpacity"] >= styles.PRECISION_STYLE["county"][
-                "fill_opacity"] and styles.STATUS_STYLE.get(status, {}).get("fill", False)}
+    """The symbol system (layers.symbols) as matplotlib keywords: family colour, width, status pattern and fill,
+    precision opacity — the same look as the app's map."""
+    st = symbols.STATUS_SYMBOLS.get(status, symbols.STATUS_SYMBOLS["proposed"])
+    c = symbols.SUSPENDED_COLOR if st["grey"] else symbols.color(category)
+    dash = st["dash"]
+    return {"color": c, "lw": symbols.line_width(category) * 0.7, "ls": (0, tuple(float(x) / 1.5 for x in
+            dash.split())) if dash else "solid", "alpha": symbols.PRECISION_OPACITY.get(precision, 0.4),
+            "casing": st["casing"], "fill": st["fill"], "marker": symbols.MATPLOTLIB_MARKERS[symbols.shape(category)],
+            "area_alpha": symbols.AREA_FILL[st["fill"]]}
+
+
+def _line(ax, x, y, st, zorder: int) -> None:
+    if st["casing"]:
+        ax.plot(x, y, color=symbols.CASING_COLOR, lw=st["lw"] + 2.2, alpha=st["alpha"], zorder=zorder,
+                solid_capstyle="round")
+    ax.plot(x, y, color=st["color"], lw=st["lw"], ls=st["ls"], alpha=st["alpha"], zorder=zorder,
+            solid_capstyle="round", dash_capstyle="round")
+
+
+def _point(ax, p, st) -> None:
+    kw = {"marker": st["marker"], "ms": 9, "alpha": st["alpha"], "zorder": 5, "mew": 1.6,
+          "mec": symbols.CASING_COLOR if st["casing"] else st["color"]}
+    if st["fill"] == "half":
+        kw.update(fillstyle="left", mfc=st["color"], mfcalt="white")
+    else:
+        kw["mfc"] = st["color"] if st["fill"] == "full" else "white"
+    ax.plot(p.x, p.y, **kw)
 
 
 def _draw_projects(ax, projects) -> None:
@@ -48,21 +68,16 @@ def _draw_projects(ax, projects) -> None:
         st = _mpl_style(row.category, row.status, row.precision)
         geom = row.geometry
         kind = geom.geom_type.removeprefix("Multi")
-        parts = getattr(geom, "geoms", [geom])
-        if kind == "Polygon":
-            for p in parts:
+        for p in getattr(geom, "geoms", [geom]):
+            if kind == "Polygon":
                 x, y = p.exterior.xy
-                ax.fill(x, y, facecolor=st["color"], alpha=st["fill_alpha"], zorder=2, lw=0)
-                ax.plot(x, y, color=st["color"], lw=st["lw"] * 0.6, ls=st["ls"], alpha=st["alpha"], zorder=2)
-        elif kind == "LineString":
-            for p in parts:
-                x, y = p.xy
-                ax.plot(x, y, color=st["color"], lw=st["lw"], ls=st["ls"], alpha=st["alpha"], zorder=3,
-                        solid_capstyle="round")
-        else:
-            for p in parts:
-                ax.plot(p.x, p.y, marker="o", ms=7, mec=st["color"], mew=1.6, alpha=st["alpha"], zorder=4,
-                        mfc=st["color"] if st["filled"] else "white")
+                faint = 0.25 if row.precision == "county" else 1.0  # a whole county is not the project's area
+                ax.fill(x, y, facecolor=st["color"], alpha=st["area_alpha"] * st["alpha"] * faint, zorder=2, lw=0)
+                _line(ax, x, y, dict(st, lw=st["lw"] * 0.6), 2)
+            elif kind == "LineString":
+                _line(ax, *p.xy, st, 3)
+            else:
+                _point(ax, p, st)
 
 
 def _draw_counties(ax, counties, label_size: float) -> None:
@@ -71,7 +86,7 @@ def _draw_counties(ax, counties, label_size: float) -> None:
             x, y = p.exterior.xy
             ax.fill(x, y, facecolor="#f7f5ef", edgecolor="#8a8a8a", lw=0.8, zorder=1)
         pt = row.geometry.representative_point()
-        ax.text(pt.x, pt.y, row.name, ha="center", va="center", fontsize=label_size, color="#555", zorder=5,
+        ax.text(pt.x, pt.y, row.name, ha="center", va="center", fontsize=label_size, color="#555", zorder=6,
                 alpha=0.85)
 
 
@@ -81,11 +96,11 @@ def _scale_bar(ax) -> None:
     target = (x1 - x0) / 5
     length = max(n for n in (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000) if n <= max(target, 1_000))
     bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.05
-    ax.plot([bx, bx + length], [by, by], color="#222", lw=3, solid_capstyle="butt", zorder=6)
+    ax.plot([bx, bx + length], [by, by], color="#222", lw=3, solid_capstyle="butt", zorder=7)
     for x in (bx, bx + length):
-        ax.plot([x, x], [by, by + (y1 - y0) * 0.01], color="#222", lw=1.5, zorder=6)
+        ax.plot([x, x], [by, by + (y1 - y0) * 0.01], color="#222", lw=1.5, zorder=7)
     ax.text(bx + length / 2, by + (y1 - y0) * 0.015, f"{length // 1000} 公里", ha="center", va="bottom",
-            fontsize=9, zorder=6)
+            fontsize=9, zorder=7)
 
 
 def _north_arrow(ax) -> None:
@@ -93,31 +108,34 @@ def _north_arrow(ax) -> None:
                 fontsize=12, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "#222", "lw": 1.5})
 
 
-def _legend(fig, ax, projects) -> None:
+def _legend(fig, projects) -> None:
+    from matplotlib import patheffects
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+    head = lambda text: Patch(visible=False, label=text)  # noqa: E731 - a section title in the legend
     handles = []
     shown_status = [s for s in STATUSES if (projects["status"] == s).any()]
-    if shown_status:
-        handles.append(Patch(visible=False, label="状态"))
+    handles += [head("状态")] if shown_status else []
     for s in shown_status:
-        st = _mpl_style("", s, "exact")
-        handles.append(Line2D([], [], color="#333", lw=st["lw"], ls=st["ls"],
+        st = _mpl_style("railway", s, "exact")
+        casing = [patheffects.withStroke(linewidth=4.7, foreground=symbols.CASING_COLOR)] if st["casing"] else None
+        handles.append(Line2D([], [], color="#888" if st["color"] != symbols.SUSPENDED_COLOR else st["color"],
+                              lw=2.5, ls=st["ls"], path_effects=casing,
                               label=f"{STATUSES[s][0]}（{int((projects['status'] == s).sum())}）"))
-    cats = projects["category"].value_counts()
-    if len(cats):
-        handles.append(Patch(visible=False, label="类别"))
-    handles += [Patch(color=styles.color(c), label=f"{CATEGORIES.get(c, c)}（{n}）") for c, n in cats.items()]
+    for family, cats in symbols.families_of(set(projects["category"])).items():
+        handles.append(head(symbols.FAMILIES[family][0]))
+        for c in cats:
+            st = _mpl_style(c, "under_construction", "exact")
+            n = int((projects["category"] == c).sum())
+            handles.append(Line2D([], [], color=st["color"], lw=st["lw"], marker=st["marker"], ms=7,
+                                  label=f"{CATEGORIES.get(c, c)}（{n}）"))
     shown_prec = [p for p in PRECISIONS if (projects["precision"] == p).any()]
-    if shown_prec:
-        handles.append(Patch(visible=False, label="位置精度"))
+    handles += [head("位置精度")] if shown_prec else []
     for p in shown_prec:
-        st = _mpl_style("river", "under_construction", p)
-        handles.append(Line2D([], [], color="#333", lw=st["lw"], ls=st["ls"], alpha=st["alpha"],
-                              label=PRECISIONS[p][0]))
+        handles.append(Line2D([], [], color="#333", lw=3, alpha=symbols.PRECISION_OPACITY[p], label=PRECISIONS[p][0]))
     if handles:
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.76, 0.9), frameon=False, fontsize=9,
-                   handlelength=2.6)
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.76, 0.9), frameon=False, fontsize=8.5,
+                   handlelength=4)
 
 
 def render(projects, counties, *, title: str, note: str = "", size: str = "A4", data_date: str | None = None):
@@ -142,7 +160,7 @@ def render(projects, counties, *, title: str, note: str = "", size: str = "A4", 
     if note:
         fig.text(0.02, 0.905, note, fontsize=11, color="#444", va="center")
     fig.text(0.76, 0.92, f"共 {len(projects)} 个项目", fontsize=12, fontweight="bold")
-    _legend(fig, ax, projects)
+    _legend(fig, projects)
     day = data_date or dt.date.today().isoformat()
     fig.text(0.02, 0.025, f"数据截至 {day} · 位置精度见图例 · {SOURCE_LINE}", fontsize=8, color="#555")
     return fig
