@@ -124,9 +124,9 @@ def _dbg(*a):
         print("  ..", *a, flush=True)
 
 
-def measure(kind: str, script: Path, gpkg: Path, n: int, playwright) -> dict:
-    log = Path(tempfile.mkstemp(suffix=".jsonl")[1])
-    log.unlink()
+def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Path) -> dict:
+    log = workdir / f"runlog-{kind}.jsonl"
+    log.unlink(missing_ok=True)
     out = {"kind": kind}
 
     def open_and_wait(page) -> float:
@@ -201,14 +201,9 @@ def fmt_row(name: str, r: dict, floor: dict, fol: dict) -> list[str]:
             d("server_peak_mb", " MB", 0), d("js_heap_mb", " MB", 1)]
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="shipped,10000,50000")
-    args = ap.parse_args(argv)
+def _measure_all(sizes: list[str], tmp: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="pm-bench-"))
     (tmp / "static").symlink_to(ROOT / "static")  # Streamlit serves <script dir>/static: the same local Leaflet
     floor_script = tmp / "floor.py"
     floor_script.write_text(FLOOR)
@@ -216,7 +211,7 @@ def main(argv=None) -> int:
     folium_script.write_text(FOLIUM.format(root=str(ROOT)))
     all_results = {}
     with sync_playwright() as p:
-        for size in args.sizes.split(","):
+        for size in sizes:
             if size == "shipped":
                 gpkg = store.gpkg_path()
                 if not gpkg.exists():
@@ -228,11 +223,22 @@ def main(argv=None) -> int:
             res = {}
             for kind, script in (("floor", floor_script), ("folium", folium_script), ("app", ROOT / "app.py")):
                 try:
-                    res[kind] = measure(kind, script, gpkg, n, p)
+                    res[kind] = measure(kind, script, gpkg, n, p, tmp)
                 except Exception as e:  # a baseline that times out is itself a result
                     res[kind] = {"kind": kind, "error": f"{type(e).__name__}: {str(e)[:200]}"}
                 print(size, kind, json.dumps(res[kind], ensure_ascii=False), flush=True)
             all_results[f"{size} ({n} projects)"] = res
+    return all_results
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="shipped,10000,50000")
+    args = ap.parse_args(argv)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pm-bench-") as tmp:  # removed afterwards (50k-project files)
+        all_results = _measure_all(args.sizes.split(","), Path(tmp))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (RESULTS / f"bench_app_{stamp}.json").write_text(json.dumps(all_results, indent=2, ensure_ascii=False))
     print("\n| data | page open → drawn | first open after server start | rerun on filter change | reruns on pan/zoom"

