@@ -1,11 +1,14 @@
-"""QGIS default styles stored in the GeoPackage (`layer_styles`), so GIS staff see the app's colours in QGIS."""
+"""QGIS default styles stored in the GeoPackage (`layer_styles`): GIS staff see the app's symbols in QGIS (family
+colours, category shapes and widths, status patterns and casing; layers.symbols)."""
 from __future__ import annotations
 
 import sqlite3
 from xml.sax.saxutils import quoteattr
 
-from layers.styles import CATEGORY_COLORS
-from core.vocab import CATEGORIES
+import itertools
+
+from core.vocab import CATEGORIES, STATUSES
+from layers import symbols
 
 _HEAD = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.28.0\" styleCategories=\"Symbology|Labeling\">\n"
 
@@ -19,29 +22,56 @@ def _opt(name: str, value) -> str:
     return f'<Option name="{name}" type="QString" value={quoteattr(str(value))}/>'
 
 
-def _symbol(kind: str, index: str, color: str) -> str:
+_QGIS_SHAPES = {"circle": "circle", "square": "square", "triangle": "triangle", "diamond": "diamond",
+                "star": "star", "cross": "cross_fill", "hexagon": "hexagon"}
+_QGIS_DASH = {"1 7": "dot", "10 6": "dash"}
+
+
+def _layer(cls: str, options: list[str]) -> str:
+    return f'<layer class="{cls}" enabled="1" locked="0" pass="0"><Option type="Map">{"".join(options)}</Option></layer>'
+
+
+def _symbol(kind: str, index: str, category: str, status: str) -> str:
+    """One QGIS symbol in the symbol system: family colour, shape or width, status pattern, fill and casing."""
+    st = symbols.STATUS_SYMBOLS[status]
+    c = symbols.SUSPENDED_COLOR if st["grey"] else symbols.color(category)
+    width_mm = round(symbols.line_width(category) * 0.25, 2)
+    casing = st["casing"]
     if kind == "point":
-        layer = ("SimpleMarker", [_opt("name", "circle"), _opt("color", _rgba(color)), _opt("size", "3.2"),
-                                  _opt("outline_color", "255,255,255,255"), _opt("outline_width", "0.4")])
+        fill = {"none": _rgba("#ffffff"), "half": _rgba(c, 110), "full": _rgba(c)}[st["fill"]]
+        layers = [_layer("SimpleMarker", [_opt("name", _QGIS_SHAPES[symbols.shape(category)]), _opt("color", fill),
+                                          _opt("size", "3.6"), _opt("outline_color", _rgba(
+                                              symbols.CASING_COLOR if casing else c)),
+                                          _opt("outline_width", "0.6")])]
+        sym_type = "marker"
     elif kind == "line":
-        layer = ("SimpleLine", [_opt("line_color", _rgba(color)), _opt("line_width", "0.9"),
-                                _opt("line_width_unit", "MM"), _opt("line_style", "solid")])
+        line = [_opt("line_color", _rgba(c)), _opt("line_width", str(width_mm)), _opt("line_width_unit", "MM"),
+                _opt("line_style", _QGIS_DASH.get(st["dash"], "solid")), _opt("capstyle", "round")]
+        under = [_layer("SimpleLine", [_opt("line_color", _rgba(symbols.CASING_COLOR)),
+                                       _opt("line_width", str(width_mm + 0.7)), _opt("line_width_unit", "MM")])]
+        layers = (under if casing else []) + [_layer("SimpleLine", line)]
+        sym_type = "line"
     else:
-        layer = ("SimpleFill", [_opt("color", _rgba(color, 60)), _opt("outline_color", _rgba(color)),
-                                _opt("outline_style", "dash"), _opt("outline_width", "0.6")])
-    cls, options = layer
-    return (f'<symbol type="{"marker" if kind == "point" else kind if kind == "line" else "fill"}" name="{index}" '
-            f'alpha="1" clip_to_extent="1" force_rhr="0"><layer class="{cls}" enabled="1" locked="0" pass="0">'
-            f'<Option type="Map">{"".join(options)}</Option></layer></symbol>')
+        alpha = int(255 * symbols.AREA_FILL[st["fill"]])
+        layers = [_layer("SimpleFill", [_opt("color", _rgba(c, alpha)), _opt("outline_color", _rgba(c)),
+                                        _opt("outline_style", _QGIS_DASH.get(st["dash"], "solid")),
+                                        _opt("outline_width", "0.8" if casing else "0.5")])]
+        sym_type = "fill"
+    return (f'<symbol type="{sym_type}" name="{index}" alpha="1" clip_to_extent="1" force_rhr="0">'
+            f'{"".join(layers)}</symbol>')
 
 
 def project_qml(kind: str) -> str:
-    """Categorized by `category`, colours from layers.styles (kind: point | line | polygon)."""
+    """Categorised by category and status (kind: point | line | polygon), drawn with the symbol system."""
     cats, syms = [], []
-    for i, (code, label) in enumerate(CATEGORIES.items()):
-        cats.append(f'<category symbol="{i}" value={quoteattr(code)} label={quoteattr(label)} render="true"/>')
-        syms.append(_symbol(kind, str(i), CATEGORY_COLORS[code]))
-    return (_HEAD + '<renderer-v2 type="categorizedSymbol" attr="category" symbollevels="0" forceraster="0" '
+    for i, ((code, label), (status, (status_zh, _))) in enumerate(itertools.product(CATEGORIES.items(),
+                                                                                    STATUSES.items())):
+        value = f"{code}|{status}"
+        cats.append(f'<category symbol="{i}" value={quoteattr(value)} label={quoteattr(f"{label} · {status_zh}")} '
+                    f'render="true"/>')
+        syms.append(_symbol(kind, str(i), code, status))
+    attr = quoteattr('"category" || \'|\' || "status"')
+    return (_HEAD + f'<renderer-v2 type="categorizedSymbol" attr={attr} symbollevels="0" forceraster="0" '
             f'enableorderby="0"><categories>{"".join(cats)}</categories><symbols>{"".join(syms)}</symbols>'
             "</renderer-v2>" + _labels("name", 8) + "</qgis>\n")
 

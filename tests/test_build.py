@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pyogrio
 import pytest
@@ -49,7 +50,11 @@ def test_qgis_styles_registered(built):
         counts = dict(c.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents").fetchall())
     assert {"counties", "projects_point", "projects_line", "projects_polygon"} <= styled
     assert contents["layer_styles"] == "attributes"
-    assert 'attr="category"' in qml and "#1f78b4" not in qml and "31,120,180,255" in qml  # river colour as RGBA
+    # categorised by category and status in the symbol system: the water family's blue as RGBA, 前期工作 dashed
+    assert 'attr="&quot;category&quot; || \'|\' || &quot;status&quot;"' in qml
+    assert "#0072B2" not in qml and "0,114,178,255" in qml and 'value="river|preliminary"' in qml
+    ElementTree.fromstring(qml.split("\n", 1)[1])  # well-formed XML after the DOCTYPE line
+    assert 'value="dash"' in qml and "河道治理 · 前期工作" in qml
     assert counts["counties"] == 8
     assert sum(counts[t] for t in ("projects_point", "projects_line", "projects_polygon")) == N_PROJECTS
 

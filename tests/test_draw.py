@@ -50,7 +50,17 @@ def test_exact_and_approximate_geometries_look_different():
     exact = styles.feature_style("river", "under_construction", "exact")
     approx = styles.feature_style("river", "under_construction", "approximate")
     schematic = styles.feature_style("river", "under_construction", "schematic")
-    assert approx["opacity"] < exact["opacity"] and "dashArray" in schematic and "dashArray" not in exact
+    assert schematic["opacity"] < approx["opacity"] < exact["opacity"]
+    # precision never borrows the status's dashes: an uncertain line under construction is still solid
+    assert "dashArray" not in schematic and "dashArray" not in exact
+
+
+def test_under_construction_never_looks_like_another_status():
+    built = styles.feature_style("expressway", "under_construction", "schematic")
+    for other in ("proposed", "preliminary", "completed", "suspended"):
+        o = styles.feature_style("expressway", other, "schematic")
+        assert (o.get("dashArray"), o.get("casing"), o["color"], o["marker"]) != \
+            (built.get("dashArray"), built.get("casing"), built["color"], built["marker"])
 
 
 def test_areas_are_drawn_below_lines_below_points(gdf):

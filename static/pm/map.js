@@ -124,6 +124,29 @@ function pmSpread(map, stacks, radius) {
   return stacked.reduce(function (n, k) { return n + stacks[k].length; }, 0);
 }
 
+/* A point in the symbol system: its shape, fill and ring as an SVG marker (our own markup, made in Python);
+ * on a canvas (thousands of features) a circle in the same colour and fill. */
+function pmMarker(s, ll, O) {
+  if (O.canvas || !s.marker) {
+    return L.circleMarker(ll, Object.assign({}, s, {radius: O.pointRadius, className: "pm-feature pm-point"}));
+  }
+  var px = Math.round(O.pointRadius * 2.6);
+  return L.marker(ll, {icon: L.divIcon({html: s.marker.replace(/width="\d+" height="\d+"/,
+    "width=\"" + px + "\" height=\"" + px + "\""), className: "pm-feature pm-point pm-marker",
+    iconSize: [px, px], iconAnchor: [px / 2, px / 2]}), riseOnHover: true, keyboard: false});
+}
+
+/* 建成: a dark casing under the line or outline, drawn first so the project's own line lies on top. */
+function pmCasings(map, P, features) {
+  var cased = features.filter(function (f) {
+    return f.geometry.type !== "Point" && P.styles[f.properties.k].casing;
+  });
+  return L.geoJSON({type: "FeatureCollection", features: cased}, {interactive: false, style: function (f) {
+    var s = P.styles[f.properties.k];
+    return {color: s.casing, weight: s.weight + 3, opacity: s.opacity, fill: false, lineCap: "round"};
+  }}).addTo(map);
+}
+
 function pmProjects(map, counties, O, P) {
   var drawn = 0, target = null, stacks = {}, halo = pmErrorHalo(map);
   // an opening popup pans the map so that it is clear of the legend (which would cover its close button)
@@ -135,12 +158,11 @@ function pmProjects(map, counties, O, P) {
     s.className = f.geometry.type === "Point" ? "pm-feature pm-point" : "pm-feature";
     return s;
   }
-  var projects = L.geoJSON({type: "FeatureCollection", features: pmVisible(O, P)}, {
+  var visible = pmVisible(O, P), casings = pmCasings(map, P, visible);
+  var projects = L.geoJSON({type: "FeatureCollection", features: visible}, {
     style: style,
     pointToLayer: function (f, ll) {
-      var s = Object.assign({}, P.styles[f.properties.k]);
-      s.radius = O.pointRadius; s.className = "pm-feature pm-point";
-      var m = L.circleMarker(ll, s), key = ll.lat.toFixed(5) + "," + ll.lng.toFixed(5);
+      var m = pmMarker(P.styles[f.properties.k], ll, O), key = ll.lat.toFixed(5) + "," + ll.lng.toFixed(5);
       m._pmTrue = ll; (stacks[key] = stacks[key] || []).push(m);
       return m;
     },
@@ -164,5 +186,5 @@ function pmProjects(map, counties, O, P) {
     target.openPopup();
   }
   el.setAttribute("data-pm-projects", String(drawn));
-  window.pmLayers = {counties: counties, projects: projects};
+  window.pmLayers = {counties: counties, projects: projects, casings: casings};
 }
