@@ -3,41 +3,40 @@
 from __future__ import annotations
 
 from core.vocab import CATEGORIES, PRECISIONS, STATUSES
-from layers import styles
+from layers import styles, symbols
 from mapview.escape import esc
 
-__all__ = ["category_swatch", "legend_html", "line_sample", "status_swatch"]
+__all__ = ["category_swatch", "legend_html", "status_swatch"]
 
 
 def _aria(label: str | None) -> str:
     return f' role="img" aria-label="{esc(label)}"' if label is not None else ""
 
 
-def line_sample(style: dict, width: int = 34, height: int = 12, label: str | None = None, inset: int = 2) -> str:
-    """A line drawn in a feature style (colour, weight up to 5, opacity and dashes when the style has them)."""
-    dash = f' stroke-dasharray="{esc(style["dashArray"])}"' if style.get("dashArray") else ""
-    opacity = f' stroke-opacity="{style["opacity"]}"' if "opacity" in style else ""
-    y = height // 2
-    return (f'<svg width="{width}" height="{height}"{_aria(label)}><line x1="{inset}" y1="{y}" '
-            f'x2="{width - inset}" y2="{y}" stroke="{esc(style["color"])}" '
-            f'stroke-width="{min(style["weight"], 5)}"{opacity}{dash}/></svg>')
-
-
-def dot_sample(color: str, fill: bool = True) -> str:
-    return (f'<svg width="14" height="14"><circle cx="7" cy="7" r="5" stroke="{esc(color)}" stroke-width="2" '
-            f'fill="{esc(color)}" fill-opacity="{0.8 if fill else 0.1}"/></svg>')
-
-
 def status_swatch(code: str, label: str) -> str:
-    """The sidebar's sample of a status: its line style in dark grey."""
-    s = styles.feature_style("", code, "exact")
-    return line_sample({"color": "#333", "weight": s["weight"], "dashArray": s.get("dashArray")}, 30, 22, label, inset=1)
+    """The sidebar's sample of a status: a line in its pattern (with the casing of 建成) and its marker fill."""
+    return _status_sample(code, 30, 22, label)
 
 
 def category_swatch(code: str, label: str) -> str:
-    """The sidebar's sample of a category: a box in its colour."""
-    return (f'<svg width="30" height="22"{_aria(label)}>'
-            f'<rect x="4" y="4" width="22" height="14" rx="3" fill="{esc(styles.color(code))}"/></svg>')
+    """The sidebar's sample of a category: its marker (family colour, shape)."""
+    return _marker(code, "under_construction", "exact", 20, label)
+
+
+def _marker(category: str, status: str, precision: str, size: int, label: str | None = None) -> str:
+    svg = symbols.marker_svg(category, status, precision, size)  # our own markup, no user text
+    return svg.replace("<svg ", f"<svg{_aria(label)} ", 1) if label is not None else svg
+
+
+def _status_sample(code: str, width: int = 34, height: int = 14, label: str | None = None) -> str:
+    s = styles.feature_style("railway_spur", code, "exact")
+    grey = s["color"] if code == "suspended" else "#444444"
+    y = height // 2
+    casing = (f'<line x1="3" y1="{y}" x2="{width - 3}" y2="{y}" stroke="{s["casing"]}" stroke-width="6" '
+              f'stroke-linecap="round"/>') if s.get("casing") else ""
+    dash = f' stroke-dasharray="{esc(s["dashArray"])}"' if s.get("dashArray") else ""
+    return (f'<svg width="{width}" height="{height}"{_aria(label)}>{casing}<line x1="3" y1="{y}" x2="{width - 3}" '
+            f'y2="{y}" stroke="{grey}" stroke-width="3" stroke-linecap="round"{dash}/></svg>')
 
 
 def _status_rows(status_counts: dict[str, int]) -> list[str]:
@@ -45,30 +44,40 @@ def _status_rows(status_counts: dict[str, int]) -> list[str]:
     for code, (lab, _) in STATUSES.items():
         n = status_counts.get(code, 0)
         if n:
-            s = dict(styles.feature_style("", code, "exact"), color="#333333")
-            rows.append(f'<div class="pm-row">{line_sample(s)}<span>{esc(lab)}</span><b>{n}</b></div>')
+            rows.append(f'<div class="pm-row">{_status_sample(code)}{_marker("railway_spur", code, "exact", 16)}'
+                        f'<span>{esc(lab)}</span><b>{n}</b></div>')
     return rows
 
 
 def _category_rows(category_counts: dict[str, int]) -> list[str]:
-    return [f'<div class="pm-row">{dot_sample(styles.color(code))}<span>{esc(CATEGORIES.get(code, code))}</span>'
-            f'<b>{n}</b></div>' for code, n in sorted(category_counts.items(), key=lambda kv: -kv[1]) if n]
+    rows = []
+    shown = {c for c, n in category_counts.items() if n}
+    for family, cats in symbols.families_of(shown).items():
+        rows.append(f'<div class="pm-legend-f">{esc(symbols.FAMILIES[family][0])}</div>')
+        rows += [f'<div class="pm-row">{_marker(c, "under_construction", "exact", 16)}'
+                 f'<span>{esc(CATEGORIES.get(c, c))}</span><b>{category_counts[c]}</b></div>' for c in cats]
+    rows += [f'<div class="pm-row"><span>{esc(c)}</span><b>{n}</b></div>'  # codes the vocabulary lacks
+             for c, n in category_counts.items() if n and c not in symbols.CATEGORY_SYMBOLS]
+    return rows
 
 
 def _precision_rows() -> list[str]:
     rows = []
     for code, (lab, _) in PRECISIONS.items():
-        s = dict(styles.feature_style("river", "under_construction", code), color="#333333")
-        rows.append(f'<div class="pm-row">{line_sample(s)}<span>{esc(lab)}</span></div>')
-    rows.append('<div class="pm-row"><svg width="34" height="12"><rect x="2" y="1" width="30" height="10" rx="5" '
+        op = symbols.PRECISION_OPACITY[code]
+        rows.append(f'<div class="pm-row"><svg width="34" height="14"><line x1="3" y1="7" x2="31" y2="7" '
+                    f'stroke="#444" stroke-width="4" stroke-opacity="{op}" stroke-linecap="round"/></svg>'
+                    f'<span>{esc(lab)}</span></div>')
+    rows.append('<div class="pm-row"><svg width="34" height="14"><rect x="2" y="2" width="30" height="10" rx="5" '
                 'fill="#1f4e79" fill-opacity=".15"/></svg><span>误差范围（悬停或点击时显示）</span></div>')
     return rows
 
 
 def legend_html(status_counts: dict[str, int], category_counts: dict[str, int], title: str = "") -> str:
-    """The on-map legend: statuses (line style), categories (colour), precision; counts beside each."""
+    """The on-map legend: statuses (line pattern, marker fill), categories by family (colour, shape), precision
+    (opacity); counts beside each."""
     parts = [f'<div class="pm-legend-title">{esc(title)}</div>'] if title else []
     parts += ['<div class="pm-legend-h">状态</div>', *_status_rows(status_counts)]
     parts += ['<div class="pm-legend-h">类别</div>', *_category_rows(category_counts)]
-    parts += ['<div class="pm-legend-h">位置精度</div>', *_precision_rows()]
+    parts += ['<div class="pm-legend-h">位置精度（越淡越不确定）</div>', *_precision_rows()]
     return "".join(parts)
