@@ -17,10 +17,10 @@ import shapely
 
 from core import fields
 from core.errors import UserError
-from core.fields import split_list
+from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
+from layers import filters
 from layers.safe_write import resolve_target, same_file
 from layers.store import gpkg_path, layer_for, read_projects
-from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
 
 FORMATS = {"geojson": ("application/geo+json", ".geojson"),
            "gpkg": ("application/geopackage+sqlite3", ".gpkg"),
@@ -46,19 +46,12 @@ def _check(kind: str, values, valid) -> list[str]:
 
 
 def filter_projects(gdf: gpd.GeoDataFrame, status=(), county=(), category=()) -> gpd.GeoDataFrame:
-    """Keep projects matching every given filter (any value within one filter). Unknown values → FilterError."""
-    status = _check("status", status, list(STATUSES))
-    county = _check("county", county, list(COUNTIES.values()) + [CITY_WIDE])
-    category = _check("category", category, list(CATEGORIES))
-    keep = pd.Series(True, index=gdf.index)
-    if status:
-        keep &= gdf["status"].isin(status)
-    if category:
-        keep &= gdf["category"].isin(category)
-    if county:
-        wanted = set(county)
-        keep &= gdf["county"].map(lambda c: bool(wanted & set(split_list(c))))
-    return gdf[keep]
+    """Keep projects matching every given filter (any value within one filter), by the app's own filtering
+    (layers.filters). Unknown values → FilterError."""
+    chosen = filters.Filters(status=tuple(_check("status", status, list(STATUSES))),
+                             county=tuple(_check("county", county, list(COUNTIES.values()) + [CITY_WIDE])),
+                             category=tuple(_check("category", category, list(CATEGORIES))))
+    return filters.apply(gdf, chosen)
 
 
 def geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from layers import history
-from mapview.filters import as_of_view
+from layers.filters import as_of_view
 from mapview.popup import status_label
 
 __all__ = ["ChangesView", "view"]

@@ -13,7 +13,7 @@ import streamlit as st
 
 from layers import store
 from mapview import assets, draw
-from mapview.filters import Filters, mask
+from layers.filters import Filters, mask
 
 
 def file_key(path: Path) -> tuple[str, int, int]:

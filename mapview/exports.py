@@ -10,7 +10,7 @@ import streamlit as st
 from layers import export
 from layers.store import PROJECT_FIELDS
 from mapview import data
-from mapview.filters import Filters, apply, filename_stem
+from layers.filters import Filters, apply, filename_stem
 
 LABELS = {"geojson": "GeoJSON (RFC 7946)", "gpkg": "GeoPackage", "csv": "CSV (Excel 可直接打开)"}
 # key → (button label, extension, MIME); extensions and MIME types are layers.export's

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from mapview import basemaps, legend, urlstate
-from mapview.filters import Q_MAX_CHARS, Filters, facet_counts, label, share_query
+from layers.filters import Q_MAX_CHARS, Filters, facet_counts, label, share_query
 
 if TYPE_CHECKING:
     from mapview.ui import Context

@@ -5,7 +5,7 @@ import altair as alt
 import pandas as pd
 
 from core.vocab import CATEGORIES, STATUSES, label
-from mapview.filters import COUNTY_ORDER, parts
+from layers.filters import COUNTY_ORDER, parts
 
 __all__ = ["STATUS_COLORS", "STATUS_ORDER", "by_category_status", "by_county_status", "chart"]
 

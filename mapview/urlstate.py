@@ -11,7 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from mapview import basemaps
-from mapview.filters import PARAM_NAMES, Filters, Options, clean_search, parse_query, shown, to_query
+from layers.filters import PARAM_NAMES, Filters, Options, clean_search, parse_query, shown, to_query
 
 __all__ = ["OTHER_PARAMS", "enter_present", "exit_present", "init_from_url", "write_url"]
 

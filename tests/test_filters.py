@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.synthetic import project_frame
-from mapview.filters import (NO_YEAR, Filters, apply, as_of_view, describe, facet_counts, filename_stem,
+from layers.filters import (NO_YEAR, Filters, apply, as_of_view, describe, facet_counts, filename_stem,
                              options_from, parse_query, share_query, to_query)
 
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from benchmarks.synthetic import write_gpkg
 from layers import export, store
-from mapview.filters import Filters, apply
+from layers.filters import Filters, apply
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.synthetic import project_frame
-from mapview.filters import (MAX_TOKENS, Q_MAX_CHARS, Q_MAX_TERMS, Filters, clean_search, mask, options_from,
+from layers.filters import (MAX_TOKENS, Q_MAX_CHARS, Q_MAX_TERMS, Filters, clean_search, mask, options_from,
                              parse_query)
 
 

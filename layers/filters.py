@@ -1,4 +1,5 @@
-"""Filtering of project features and the filter state that lives in the URL.
+"""Filtering of project features and the filter state that lives in the URL — one implementation for the app,
+the exports and every command-line output (`python -m layers export|png|pdf|html|bundle`).
 
 Pure functions over a GeoDataFrame / plain mappings: no Streamlit here, so everything is unit-testable.
 
