@@ -1,46 +1,19 @@
-"""End-to-end: `streamlit run app.py` driven by Debian's chromium with every non-localhost request aborted."""
+"""The map page end to end: `streamlit run app.py` driven by Debian's chromium with every non-localhost request
+aborted."""
 import json
 import re
 
 import pytest
 
-from benchmarks.synthetic import HOSTILE_NAMES, write_gpkg
+from benchmarks.synthetic import HOSTILE_NAMES
 from layers import store
-from tests.e2e.browser import CHROMIUM, map_frame, offline_browser, streamlit_server, wait_map_drawn
+from tests.e2e.browser import N_SYNTHETIC as N
+from tests.e2e.browser import map_frame, streamlit_server, wait_map_drawn
 
 pytest.importorskip("playwright")
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
-N = 30
-
-
-@pytest.fixture(scope="module")
-def gpkg(tmp_path_factory):
-    return write_gpkg(tmp_path_factory.mktemp("e2e") / "projects.gpkg", n=N)
-
-
-@pytest.fixture(scope="module")
-def server(gpkg):
-    with streamlit_server(gpkg) as (base, _proc):
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser_context():
-    import os
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} missing: install Debian's chromium (apt-get install chromium)")
-    with sync_playwright() as p, offline_browser(p, (1600, 1000)) as ctx:
-        yield ctx
-
-
-@pytest.fixture
-def page(browser_context):
-    pg = browser_context.new_page()
-    pg.dialogs = []
-    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-    yield pg
-    pg.close()
+# Fixtures (tests/e2e/conftest.py): gpkg (N synthetic projects), server (the app on it), browser_context, page.
 
 
 def test_map_draws_counties_and_every_project_without_internet(server, page, browser_context):
@@ -48,7 +21,7 @@ def test_map_draws_counties_and_every_project_without_internet(server, page, bro
     projects, counties, renderer = wait_map_drawn(page)
     assert (projects, counties, renderer) == (N, 8, "svg")
     frame = map_frame(page)
-    expect(frame.locator("path.pm-feature")).to_have_count(N)
+    expect(frame.locator(".pm-feature")).to_have_count(N)
     expect(frame.locator(".leaflet-pmCounties-pane path")).to_have_count(8)
     expect(frame.locator(".pm-county-label")).to_have_count(8)
     expect(frame.locator(".pm-county-label", has_text="冠县")).to_be_visible()
@@ -61,11 +34,11 @@ def test_a_filter_changes_the_features_shown(server, page, gpkg):
     completed = int((projects["status"] == "completed").sum())
     page.goto(server + "/?status=completed")
     assert wait_map_drawn(page)[0] == completed
-    expect(map_frame(page).locator("path.pm-feature")).to_have_count(completed)
+    expect(map_frame(page).locator(".pm-feature")).to_have_count(completed)
     # The legend-filter in the sidebar: tick 在建 as well.
     page.get_by_role("checkbox", name=re.compile("^在建")).check(force=True)
     both = completed + int((projects["status"] == "under_construction").sum())
-    expect(map_frame(page).locator("path.pm-feature")).to_have_count(both, timeout=20000)
+    expect(map_frame(page).locator(".pm-feature")).to_have_count(both, timeout=20000)
     expect(page).to_have_url(re.compile(r"status=under_construction(%2C|,)completed"))
 
 
@@ -73,7 +46,7 @@ def test_clicking_a_project_opens_its_popup(server, page, gpkg):
     page.goto(server + "/")
     wait_map_drawn(page)
     frame = map_frame(page)
-    frame.locator("path.pm-point").nth(6).click(force=True)
+    frame.locator(".pm-point").nth(6).click(force=True)
     popup = frame.locator(".leaflet-popup-content")
     expect(popup).to_be_visible()
     name = popup.locator("h4").inner_text()
@@ -189,12 +162,11 @@ def test_projects_at_one_place_are_spread_so_each_can_be_clicked(server, page, g
           return out; }""")
     first = spots()
     assert len(first) == 2 and abs(first[0][0] - first[1][0]) + abs(first[0][1] - first[1][1]) > 8
-    origin = frame.locator(".leaflet-container").bounding_box()
     names = store.read_projects(gpkg).set_index("id")["name"]
     seen = set()
-    for j in range(2):  # a real mouse click on each, and on the popup's close button
+    for j in range(2):  # a real mouse click on each (where the map is when it is stable), and on the close button
         x, y = spots()[j]
-        page.mouse.click(origin["x"] + x, origin["y"] + y)
+        frame.locator(".leaflet-container").click(position={"x": x, "y": y})
         title = frame.locator(".leaflet-popup-content h4")
         expect(title).to_be_visible()
         seen.add(title.inner_text())
