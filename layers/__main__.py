@@ -1,4 +1,5 @@
-"""python -m layers build | export | report | status | verify | import-geometries — see `python -m layers --help`."""
+"""python -m layers build | export | report | status | verify | import-geometries | views | png | pdf | sheets |
+bundle — see `python -m layers --help`."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +7,7 @@ import sys
 
 from core.errors import UserError
 from core.vocab import CATEGORIES, STATUSES
+from layers import outputs_cli
 
 
 def main(argv=None) -> int:
@@ -32,6 +34,7 @@ def parser() -> argparse.ArgumentParser:
                                                     "(verification_history)"))
     _import_arguments(sub.add_parser("import-geometries", help="replace the geometries of the projects named by "
                                      "'id' in a file (GeoJSON, GeoPackage, zipped Shapefile, KML): all or nothing"))
+    outputs_cli.add_parsers(sub)
     return p
 
 
@@ -46,7 +49,8 @@ def _build_arguments(b) -> None:
 
 
 def _export_arguments(e) -> None:
-    e.add_argument("--format", required=True, choices=["geojson", "gpkg", "csv"])
+    from layers.export import FORMATS
+    e.add_argument("--format", required=True, choices=list(FORMATS))
     e.add_argument("--status", nargs="+", default=[], metavar="S", help=f"one or more of: {', '.join(STATUSES)}")
     e.add_argument("--county", nargs="+", default=[], metavar="C", help="county names, e.g. 冠县")
     e.add_argument("--category", nargs="+", default=[], metavar="K", help=f"one or more of: {', '.join(CATEGORIES)}")
@@ -145,7 +149,7 @@ def _today() -> str:
 
 
 COMMANDS = {"build": _build, "export": _export, "report": _report, "status": _status, "verify": _verify,
-            "import-geometries": _import_geometries}
+            "import-geometries": _import_geometries, **outputs_cli.COMMANDS}
 
 
 if __name__ == "__main__":

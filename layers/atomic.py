@@ -7,14 +7,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from core.errors import UserError
 from layers.safe_write import resolve_target
 
 
 def write_bytes(target, data: bytes) -> Path:
     """Replace (or create) the file ``target`` names with ``data``. Returns the path written."""
     path = resolve_target(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as e:  # no such folder, no permission, read-only file system
+        raise UserError(f"无法写入 {target}：{e.strerror}（请检查目录是否存在、是否可写）。",
+                        f"Cannot write {target}: {e.strerror}.") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -21,7 +21,7 @@ import geopandas as gpd
 import pyogrio
 
 from core import fields, vocab
-from layers import atomic, export, qgis_styles, store
+from layers import atomic, export, filters, qgis_styles, selection, store
 
 NATIONAL = "EPSG:4490"
 METRIC = "EPSG:4548"
@@ -111,23 +111,30 @@ def _readme(n: int, filters_text: str, today: str) -> str:
 """
 
 
-def write(out, gpkg=None, status=(), county=(), category=()) -> int:
-    """Write the bundle of the filtered projects to ``out`` (a .zip), atomically. Returns the number of projects."""
-    path = store.gpkg_path(gpkg)
-    projects = export.filter_projects(store.read_projects(path), status, county, category)
-    counties = store.read_counties(path)
-    described = "；".join(f"{k}={','.join(v)}" for k, v in (("status", status), ("county", county),
-                                                           ("category", category)) if v)
-    labelled = _with_labels(projects)
+def write(out, gpkg=None, **filter_options) -> int:
+    """Write the bundle of the projects that the filters select (layers.selection) to ``out``; returns their
+    number."""
+    return write_selection(selection.select(gpkg, **filter_options), out)
+
+
+def write_selection(sel, out) -> int:
+    """Write the bundle of a selection to ``out`` (a .zip), atomically. Returns the number of projects."""
     with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
         gpkg_out = Path(tmp) / "projects_cgcs2000.gpkg"
-        _geopackage(labelled, counties, gpkg_out)
-        parts = {"projects.geojson": export.to_bytes(projects, "geojson"),
+        _geopackage(_with_labels(sel.projects), sel.counties, gpkg_out)
+        parts = {"projects.geojson": export.to_bytes(sel.projects, "geojson"),
                  "projects_cgcs2000.gpkg": gpkg_out.read_bytes(),
                  "data_dictionary.csv": _dictionary_csv(),
-                 "README.txt": _readme(len(projects), described, dt.date.today().isoformat()).encode("utf-8")}
+                 "README.txt": _readme(len(sel.projects), _described(sel), dt.date.today().isoformat())
+                 .encode("utf-8")}
     atomic.write_bytes(out, _zip(parts))
-    return len(projects)
+    return len(sel.projects)
+
+
+def _described(sel) -> str:
+    query = filters.share_query(sel.filters).lstrip("?")
+    view = f"视图 view {sel.view.name}；" if sel.view else ""
+    return f"{view}{sel.description}（{query}）" if query else view.rstrip("；")
 
 
 def _zip(parts: dict[str, bytes]) -> bytes:

@@ -18,13 +18,14 @@ import shapely
 from core import fields
 from core.errors import UserError
 from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
-from layers import filters
+from layers import atomic, filters, kml
 from layers.safe_write import resolve_target, same_file
 from layers.store import gpkg_path, layer_for, read_projects
 
 FORMATS = {"geojson": ("application/geo+json", ".geojson"),
            "gpkg": ("application/geopackage+sqlite3", ".gpkg"),
-           "csv": ("text/csv", ".csv")}
+           "csv": ("text/csv", ".csv"),
+           "kml": ("application/vnd.google-earth.kml+xml", ".kml")}
 COORD_DECIMALS = 7  # ~1 cm: more would be false precision
 
 
@@ -93,39 +94,30 @@ def to_csv_frame(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def write(gdf: gpd.GeoDataFrame, fmt: str, path: str | os.PathLike) -> None:
-    """Write ``gdf`` to the file ``path`` names (through symlinks); devices, pipes and directories are refused."""
-    path = resolve_target(path)
-    if fmt == "geojson":
-        path.write_bytes(geojson_bytes(gdf))
-    elif fmt == "csv":
-        # UTF-8 with BOM: Excel on Chinese Windows opens it without mojibake.
-        to_csv_frame(gdf).to_csv(path, index=False, encoding="utf-8-sig")
-    elif fmt == "gpkg":
-        tmp = path.with_name(f".{path.stem}.export-{os.getpid()}.gpkg")  # complete file, then replace
-        try:
-            if gdf.empty:
-                pyogrio.write_dataframe(gdf, tmp, layer="projects_point", driver="GPKG")
-            for geom_type, part in gdf.groupby(gdf.geometry.geom_type.map(layer_for)):
-                pyogrio.write_dataframe(part, tmp, layer=geom_type, driver="GPKG",
-                                        promote_to_multi=not geom_type.endswith("point"))
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-    else:
-        raise FilterError(f"未知格式 {fmt!r}", f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+    """Write ``gdf`` to the file ``path`` names (through symlinks), whole or not at all; devices, pipes and
+    directories are refused."""
+    atomic.write_bytes(resolve_target(path), to_bytes(gdf, fmt))
 
 
 def to_bytes(gdf: gpd.GeoDataFrame, fmt: str) -> bytes:
     if fmt == "geojson":
         return geojson_bytes(gdf)
-    if fmt == "csv":
+    if fmt == "csv":  # UTF-8 with BOM: Excel on Chinese Windows opens it without mojibake
         buf = io.StringIO()
         to_csv_frame(gdf).to_csv(buf, index=False)
         return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
-    with tempfile.TemporaryDirectory() as d:
-        p = Path(d) / "export.gpkg"
-        write(gdf, fmt, p)
-        return p.read_bytes()
+    if fmt == "kml":
+        return kml.to_bytes(gdf)
+    if fmt == "gpkg":
+        with tempfile.TemporaryDirectory() as d:
+            p = Path(d) / "export.gpkg"
+            if gdf.empty:
+                pyogrio.write_dataframe(gdf, p, layer="projects_point", driver="GPKG")
+            for layer, part in gdf.groupby(gdf.geometry.geom_type.map(layer_for)):
+                pyogrio.write_dataframe(part, p, layer=layer, driver="GPKG",
+                                        promote_to_multi=not layer.endswith("point"))
+            return p.read_bytes()
+    raise FilterError(f"未知格式 {fmt!r}", f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
 
 
 def export_file(fmt: str, out, gpkg=None, status=(), county=(), category=()) -> int:

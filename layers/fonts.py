@@ -28,8 +28,11 @@ def font_path() -> Path:
 @lru_cache(maxsize=1)
 def use_in_matplotlib() -> str:
     """Register the font with matplotlib (PDFs embed it as TrueType) and return its family name."""
+    import logging
+
     import matplotlib
     matplotlib.use("Agg")
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # the CJK font has one weight: no noise
     from matplotlib import font_manager, rcParams
     path = font_path()
     font_manager.fontManager.addfont(str(path))

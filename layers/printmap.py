@@ -12,7 +12,12 @@ import io
 import re
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
+import shapely
+
 from core.errors import UserError
+from core.region import REGION_BOX
 from core.vocab import CATEGORIES, PRECISIONS, STATUSES
 from layers import atomic, fonts, symbols
 
@@ -105,7 +110,7 @@ def _scale_bar(ax) -> None:
 
 def _north_arrow(ax) -> None:
     ax.annotate("北", xy=(0.05, 0.95), xytext=(0.05, 0.85), xycoords="axes fraction", ha="center", va="center",
-                fontsize=12, fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "#222", "lw": 1.5})
+                fontsize=12, arrowprops={"arrowstyle": "-|>", "color": "#222", "lw": 1.5})
 
 
 def _legend(fig, projects) -> None:
@@ -150,16 +155,18 @@ def render(projects, counties, *, title: str, note: str = "", size: str = "A4", 
     _draw_projects(ax, projects_m)
     ax.set_aspect("equal")
     bounds = (counties_m if len(projects_m) == 0 else projects_m).total_bounds
+    if not np.isfinite(bounds).all():  # nothing to frame (no counties in the file): the region itself
+        bounds = gpd.GeoSeries([shapely.box(*REGION_BOX)], crs="EPSG:4326").to_crs(METRIC).total_bounds
     pad = max(bounds[2] - bounds[0], bounds[3] - bounds[1], 10_000) * 0.08
     ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
     ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
     ax.set_axis_off()
     _scale_bar(ax)
     _north_arrow(ax)
-    fig.text(0.02, 0.95, title, fontsize=22 if w < 15 else 30, fontweight="bold", va="center")
+    fig.text(0.02, 0.95, title, fontsize=22 if w < 15 else 30, va="center")
     if note:
         fig.text(0.02, 0.905, note, fontsize=11, color="#444", va="center")
-    fig.text(0.76, 0.92, f"共 {len(projects)} 个项目", fontsize=12, fontweight="bold")
+    fig.text(0.76, 0.92, f"共 {len(projects)} 个项目", fontsize=12)
     _legend(fig, projects)
     day = data_date or dt.date.today().isoformat()
     fig.text(0.02, 0.025, f"数据截至 {day} · 位置精度见图例 · {SOURCE_LINE}", fontsize=8, color="#555")
@@ -193,7 +200,8 @@ def county_sheets(projects, counties, *, data_date: str | None = None) -> list:
     pages = [_sheet(projects, counties, "聊城市", projects, data_date)]
     for name in COUNTIES.values():
         mine = projects[projects["county"].fillna("").map(lambda v: name in v.split(";"))]
-        pages.append(_sheet(mine, counties[counties["name"] == name], name, mine, data_date))
+        own = counties[counties["name"] == name]
+        pages.append(_sheet(mine, own if len(own) else counties, name, mine, data_date))
     return pages
 
 

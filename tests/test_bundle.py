@@ -49,7 +49,7 @@ def test_the_geojson_is_rfc7946_and_the_dictionary_has_chinese_labels(unpacked):
     dictionary = (folder / "data_dictionary.csv").read_text(encoding="utf-8-sig")
     assert "under_construction=在建" in dictionary and "length_km" in dictionary and "status_zh" in dictionary
     readme = (folder / "README.txt").read_text(encoding="utf-8")
-    assert "status=under_construction" in readme and "EPSG:4490" in readme and "2023-08-26" in readme
+    assert "status=under_construction" in readme and "在建" in readme and "EPSG:4490" in readme and "2023-08-26" in readme
 
 
 def test_kml_reads_back_with_gdal_with_every_feature_and_chinese_names(shipped, tmp_path):

@@ -82,6 +82,18 @@ BAD = {
     "import-geometries: not a GeoPackage": lambda d: ("import-geometries", d / "junk.geojson", "--editor", "e",
                                                       "--source", "s", "--precision-m", "10", "--gpkg",
                                                       d / "junk.gpkg"),
+    "views: an unknown view": lambda d: ("views", "rm", "nope", "--gpkg", d / "good.gpkg"),
+    "views: a bad query": lambda d: ("views", "add", "v", "--query", "status=built", "--gpkg", d / "good.gpkg"),
+    "views: not a GeoPackage": lambda d: ("views", "list", "--gpkg", d / "junk.gpkg"),
+    "png: an unknown filter value": lambda d: ("png", "--county", "北京", "--gpkg", d / "good.gpkg",
+                                               "--out", d / "x.png"),
+    "png: not a GeoPackage": lambda d: ("png", "--gpkg", d / "junk.gpkg", "--out", d / "x.png"),
+    "pdf: an unknown size": lambda d: ("pdf", "--size", "A7", "--gpkg", d / "good.gpkg", "--out", d / "x.pdf"),
+    "pdf: an unknown view": lambda d: ("pdf", "--view", "nope", "--gpkg", d / "good.gpkg", "--out", d / "x.pdf"),
+    "sheets: no GeoPackage": lambda d: ("sheets", "--gpkg", d / "none.gpkg", "--out", d / "x.pdf"),
+    "sheets: into a missing folder": lambda d: ("sheets", "--gpkg", d / "good.gpkg", "--out", d / "no" / "x.pdf"),
+    "bundle: an unknown category": lambda d: ("bundle", "--category", "canal", "--gpkg", d / "good.gpkg",
+                                              "--out", d / "x.zip"),
 }
 
 
