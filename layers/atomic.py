@@ -20,6 +20,9 @@ def write_bytes(target, data: bytes) -> Path:
         raise UserError(f"无法写入 {target}：{e.strerror}（请检查目录是否存在、是否可写）。",
                         f"Cannot write {target}: {e.strerror}.") from None
     try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # an ordinary file for its reader (mkstemp makes it private)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -42,6 +42,10 @@ def add_parsers(sub) -> None:
         p.add_argument("--size", default=None, help=SIZE_HELP)
         p.add_argument("--title", default=None)
         p.add_argument("--out", required=True)
+    h = sub.add_parser("html", help="a single-file offline map (opens by double-click, no server, no network)")
+    selection.add_arguments(h)
+    h.add_argument("--title", default=None)
+    h.add_argument("--out", required=True)
     s = sub.add_parser("sheets", help="county sheets: one A4 page per county (map + projects by status) and the city")
     s.add_argument("--gpkg")
     s.add_argument("--out", required=True)
@@ -83,6 +87,14 @@ def run_map(args) -> int:
     return 0
 
 
+def run_html(args) -> int:
+    from layers import atomic, offline_html
+    sel = _select(args)
+    data = offline_html.to_bytes(sel.projects, sel.counties, title=args.title or sel.title, note=sel.description)
+    print(f"{len(sel.projects)} projects → {atomic.write_bytes(args.out, data)} ({len(data) // 1024} KB)")
+    return 0
+
+
 def run_sheets(args) -> int:
     from layers import printmap, store
     path = store.existing(store.gpkg_path(args.gpkg))
@@ -107,4 +119,5 @@ def _today() -> str:
     return dt.date.today().isoformat()
 
 
-COMMANDS = {"views": run_views, "png": run_map, "pdf": run_map, "sheets": run_sheets, "bundle": run_bundle}
+COMMANDS = {"views": run_views, "png": run_map, "pdf": run_map, "html": run_html, "sheets": run_sheets,
+            "bundle": run_bundle}

@@ -9,7 +9,7 @@ import streamlit as st
 
 from layers import history
 from layers.filters import as_of_view
-from mapview.popup import status_label
+from layers.popup import status_label
 
 __all__ = ["ChangesView", "view"]
 

@@ -16,8 +16,8 @@ from core.vocab import PRECISIONS, STATUSES, VERIFICATION_STATES, label
 from geo import upload
 from layers import history, verification
 from mapview import maps
-from mapview.escape import md
-from mapview.popup import precision_text, status_label
+from layers.escape import md
+from layers.popup import precision_text, status_label
 
 __all__ = ["geometry_tab", "history_tab", "project_line", "status_tab", "verify_tab"]
 

@@ -10,8 +10,8 @@ import streamlit as st
 from folium.plugins import Draw
 
 from mapview import assets, basemaps, data, draw
-from mapview.escape import safe_json
-from mapview.legend import legend_html
+from layers.escape import safe_json
+from layers.legend import legend_html
 
 __all__ = ["assets_ok", "edit_map", "project_map", "snapshot_map"]
 

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from mapview import basemaps, legend, urlstate
+from layers import legend
+from mapview import basemaps, urlstate
 from layers.filters import Q_MAX_CHARS, Filters, facet_counts, label, share_query
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from core import fields
 from core.vocab import EVIDENCE_KINDS, label
 from layers import evidence, styles
 from layers.verification import to_verify
-from mapview.popup import precision_text
+from layers.popup import precision_text
 
 __all__ = ["project_table", "sources_table", "to_verify_table", "vocab_table"]
 

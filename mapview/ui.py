@@ -17,7 +17,7 @@ import streamlit as st
 from core.errors import UserError
 from layers import store
 from mapview import assets, basemaps, data, urlstate
-from mapview.escape import md
+from layers.escape import md
 from layers.filters import Filters, Options, apply, describe, options_from
 from mapview.sidebar import sidebar
 from mapview.urlstate import clear_locate, enter_present, exit_present  # noqa: F401  (pages' button callbacks)

@@ -7,8 +7,9 @@ from shapely.geometry import box
 
 from benchmarks.synthetic import county_frame, project_frame
 from layers import styles
-from mapview import assets, draw, popup
-from mapview.escape import safe_json
+from layers import popup
+from mapview import assets, draw
+from layers.escape import safe_json
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
-"""mapview.escape: HTML, Markdown and <script>-safe JSON."""
+"""layers.escape: HTML, Markdown and <script>-safe JSON."""
 import html
 import re
 
 import pytest
 
 from benchmarks.synthetic import HOSTILE_NAMES
-from mapview import escape
+from layers import escape
 
 
 def test_escape_neutralises_markup_quotes_and_backticks():

@@ -1,5 +1,5 @@
-"""mapview.legend: the on-map legend and the sidebar's samples."""
-from mapview import legend
+"""layers.legend: the on-map legend and the sidebar's samples."""
+from layers import legend
 
 
 def test_legend_lists_counts_and_skips_empty_statuses():

@@ -1,10 +1,10 @@
-"""mapview.popup: every popup field, from core.fields, escaped."""
+"""layers.popup: every popup field, from core.fields, escaped."""
 import re
 
 import pytest
 
 from benchmarks.synthetic import HOSTILE_NAMES, project_frame
-from mapview import escape, popup
+from layers import escape, popup
 
 
 @pytest.fixture(scope="module")

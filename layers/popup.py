@@ -12,7 +12,7 @@ import pandas as pd
 from core import fields
 from core.vocab import EVIDENCE_KINDS, label
 from layers import evidence
-from mapview.escape import esc
+from layers.escape import esc
 
 __all__ = ["POPUP_FIELDS", "EXCERPT_INDEX", "TOOLTIP_INDEX", "evidence_html", "popup_from_parts", "popup_html",
            "popup_parts", "precision_text", "status_label"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.vocab import CATEGORIES, PRECISIONS, STATUSES
 from layers import styles, symbols
-from mapview.escape import esc
+from layers.escape import esc
 
 __all__ = ["category_swatch", "legend_html", "status_swatch"]
 

@@ -1,0 +1,162 @@
+"""The web map's data, made once for the app and for the offline HTML file: compact, pre-escaped payloads for
+the counties and the projects, and the options the map's JavaScript (static/pm/map.js) reads.
+
+Safety: every text in a payload is escaped here (layers.escape, layers.popup) and the payloads are embedded with
+`safe_json`; the JavaScript only concatenates the already-escaped strings.
+"""
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from layers import styles
+from layers.escape import esc
+from layers.popup import EXCERPT_INDEX, POPUP_FIELDS, TOOLTIP_INDEX, popup_parts
+
+# Above this many project features the map is drawn on a <canvas> instead of SVG elements.
+CANVAS_THRESHOLD = 3000
+
+
+def style_key(row) -> tuple[str, str, str]:
+    return (str(row.get("category")), str(row.get("status")), str(row.get("precision")))
+
+
+_DRAW_ORDER = {"polygon": 0, "line": 1, "point": 2}
+
+
+def _kind(geom) -> str:
+    t = geom.geom_type if geom is not None else ""
+    return "polygon" if "Polygon" in t else "line" if "LineString" in t else "point"
+
+
+def display_style(category: str, status: str, precision: str, kind: str) -> dict:
+    """`layers.styles.feature_style`, plus: an area known only as "the county" is drawn as an outline without fill
+    (it would tint and cover the whole county and catch every click inside it)."""
+    s = styles.feature_style(category, status, precision)
+    if kind == "polygon" and precision == "county":
+        s["fill"] = False
+        s["fillOpacity"] = 0.0
+        s["weight"] = min(s["weight"], 3)
+    return s
+
+
+def _geojson_geometry(geom) -> dict | None:
+    if geom is None or geom.is_empty:
+        return None
+    return geom.__geo_interface__
+
+
+def _radius(value) -> int:
+    """The error radius in whole metres for the map (0 when unknown)."""
+    try:
+        r = float(value)
+    except (TypeError, ValueError):
+        return 0
+    return int(round(r)) if math.isfinite(r) and r > 0 else 0
+
+
+def _display_geometries(gdf: gpd.GeoDataFrame, gcj02: bool) -> np.ndarray:
+    """The geometries as drawn: shifted to GCJ-02 over Gaode tiles (display only), 6 decimals (≈ 0.1 m)."""
+    geoms = gdf.geometry.values
+    if gcj02 and len(gdf):
+        from geo.crs import geom_wgs84_to_gcj02
+        geoms = geom_wgs84_to_gcj02(geoms)
+    if len(gdf):  # more digits only cost bytes
+        geoms = shapely.transform(np.asarray(geoms), lambda c: np.round(c, 6))
+    return np.asarray(geoms)
+
+
+def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
+    """The compact, pre-escaped payload for the project layer: features + a table of distinct styles + a table
+    of distinct escaped strings. `rows` maps features back to input rows (pop it before serialising).
+
+    gcj02=True shifts coordinates to GCJ-02 for display over Gaode tiles (display only; never exported).
+    """
+    geoms = _display_geometries(gdf, gcj02)
+    style_index: dict[tuple, int] = {}
+    strings: dict[str, int] = {"": 0}  # popup texts repeat a lot (agencies, categories…): one table of them
+    feats, rows = [], []  # rows: the input row position of each feature (not sent to the browser)
+    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    # Draw order: areas under lines under points, so that a large area never hides a point from the mouse.
+    order = sorted(range(len(records)), key=lambda i: (_DRAW_ORDER.get(_kind(geoms[i]), 3),
+                                                       records[i].get("precision") != "county"))
+    for i in order:
+        rec, g = records[i], _geojson_geometry(geoms[i])
+        if g is None:
+            continue
+        k = style_index.setdefault(style_key(rec) + (_kind(geoms[i]),), len(style_index))
+        feats.append({"type": "Feature", "geometry": g, "properties": {
+            "i": esc(rec.get("id")), "k": k, "v": [strings.setdefault(p, len(strings)) for p in popup_parts(rec)],
+            "r": _radius(rec.get("precision_m"))}})
+        rows.append(i)
+    return {"rows": rows, "styles": [display_style(*key) for key in style_index], "strings": list(strings),
+            "labels": [lab for _, lab in POPUP_FIELDS], "excerpt": EXCERPT_INDEX, "tooltip": TOOLTIP_INDEX,
+            "data": {"type": "FeatureCollection", "features": feats}}
+
+
+def county_data(counties: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
+    """County polygons + label points (representative points, always inside), names escaped."""
+    geoms = counties.geometry
+    if gcj02 and len(counties):
+        from geo.crs import geom_wgs84_to_gcj02
+        geoms = gpd.GeoSeries(geom_wgs84_to_gcj02(geoms.values), index=counties.index, crs=counties.crs)
+    feats, labels = [], []
+    for name, geom in zip(counties["name"], geoms.values):
+        g = _geojson_geometry(geom)
+        if g is None:
+            continue
+        feats.append({"type": "Feature", "geometry": g, "properties": {"n": esc(name)}})
+        pt = geom.representative_point()
+        labels.append({"n": esc(name), "lat": round(pt.y, 6), "lon": round(pt.x, 6)})
+    bounds = None
+    if len(feats):
+        minx, miny, maxx, maxy = geoms.total_bounds
+        bounds = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+    return {"data": {"type": "FeatureCollection", "features": feats}, "labels": labels, "bounds": bounds}
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One layer for the map: its serialised (safe) JSON inline, or the URL of a file holding it (large sets go
+    as a static file the browser fetches and caches, not through the component's script); the feature count;
+    for counties the [[s, w], [n, e]] bounds; for projects an optional base64 bitset of the visible features."""
+    json: str | None
+    count: int
+    bounds: list | None
+    url: str | None = None
+    visible: str | None = None
+
+
+def bitset(flags) -> str:
+    """Booleans → base64 little-endian bitset (bit i of byte i>>3), decoded by map.js' pmVisible."""
+    flags = np.asarray(list(flags), dtype=bool)
+    return base64.b64encode(np.packbits(flags, bitorder="little").tobytes()).decode("ascii")
+
+
+@dataclass
+class MapOptions:
+    present: bool = False  # projector sizes (labels, legend, popups); the frame height is st_folium's
+    locate: str | None = None  # project id to open and zoom to
+
+
+def map_options(counties: Payload, projects: Payload, legend: str, opts: MapOptions, tiles: bool) -> dict:
+    """What map.js reads (O)."""
+    return {
+        "countyStyle": {"color": "#5b5b5b", "weight": 2.5 if opts.present else 1.6, "opacity": 0.9,
+                        "fillColor": "#fbf9f3", "fillOpacity": 0.0 if tiles else 1.0},
+        "present": opts.present,
+        "tiles": tiles,
+        "pointRadius": 10 if opts.present else 7,
+        "popupWidth": 520 if opts.present else 420,
+        "locate": esc(opts.locate) if opts.locate else None,
+        "bounds": counties.bounds,
+        "canvas": projects.count > CANVAS_THRESHOLD,
+        "legend": legend,
+        "projectsUrl": projects.url,
+        "visible": projects.visible,
+    }
