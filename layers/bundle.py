@@ -119,6 +119,12 @@ def write(out, gpkg=None, **filter_options) -> int:
 
 def write_selection(sel, out) -> int:
     """Write the bundle of a selection to ``out`` (a .zip), atomically. Returns the number of projects."""
+    atomic.write_bytes(out, to_bytes(sel))
+    return len(sel.projects)
+
+
+def to_bytes(sel) -> bytes:
+    """The bundle of a selection (layers.selection.Selection) as the bytes of a zip."""
     with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
         gpkg_out = Path(tmp) / "projects_cgcs2000.gpkg"
         _geopackage(_with_labels(sel.projects), sel.counties, gpkg_out)
@@ -127,8 +133,7 @@ def write_selection(sel, out) -> int:
                  "data_dictionary.csv": _dictionary_csv(),
                  "README.txt": _readme(len(sel.projects), _described(sel), dt.date.today().isoformat())
                  .encode("utf-8")}
-    atomic.write_bytes(out, _zip(parts))
-    return len(sel.projects)
+    return _zip(parts)
 
 
 def _described(sel) -> str:
