@@ -142,6 +142,7 @@ def bitset(flags) -> str:
 class MapOptions:
     present: bool = False  # projector sizes (labels, legend, popups); the frame height is st_folium's
     locate: str | None = None  # project id to open and zoom to
+    bbox: tuple | None = None  # (W, S, E, N) to show instead of the whole city (a meeting view's extent)
 
 
 def map_options(counties: Payload, projects: Payload, legend: str, opts: MapOptions, tiles: bool) -> dict:
@@ -154,7 +155,7 @@ def map_options(counties: Payload, projects: Payload, legend: str, opts: MapOpti
         "pointRadius": 10 if opts.present else 7,
         "popupWidth": 520 if opts.present else 420,
         "locate": esc(opts.locate) if opts.locate else None,
-        "bounds": counties.bounds,
+        "bounds": [[opts.bbox[1], opts.bbox[0]], [opts.bbox[3], opts.bbox[2]]] if opts.bbox else counties.bounds,
         "canvas": projects.count > CANVAS_THRESHOLD,
         "legend": legend,
         "projectsUrl": projects.url,

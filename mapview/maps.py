@@ -36,7 +36,7 @@ def project_map(c) -> folium.Map:
     counties = data.county_payload(c.key, gcj02)
     projects = data.project_payload(c.key, c.filters, gcj02)
     return draw.build_map(counties, projects, _legend(c.filtered, f"共 {len(c.filtered)} 个项目"),
-                          draw.MapOptions(present=c.present, locate=c.locate),
+                          draw.MapOptions(present=c.present, locate=c.locate, bbox=c.bbox),
                           tiles=basemaps.tile_layers(c.basemap, c.token))
 
 

@@ -41,6 +41,8 @@ class Context:
     basemap: str
     token: str | None
     locate: str | None
+    view: str | None = None  # the meeting view shown (layers.views), while its filters are unchanged
+    bbox: tuple | None = None  # that view's map extent
 
 
 @st.cache_resource
@@ -124,7 +126,7 @@ def setup() -> Context:
     f = ss.pm_filters
     c = Context(path=path, key=key, counties=counties, projects=projects, filtered=apply(projects, f),
                 filters=f, options=opts, present=bool(ss.pm_present), basemap=ss.pm_basemap, token=token,
-                locate=ss.get("pm_locate"))
+                locate=ss.get("pm_locate"), view=ss.get("pm_view"), bbox=ss.get("pm_bbox"))
     sidebar(c)
     st.markdown(_css("present.css" if c.present else "page.css"), unsafe_allow_html=True)
     urlstate.write_url(f)

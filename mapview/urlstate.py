@@ -7,15 +7,17 @@ and write back through the callbacks here, so the state survives page switches. 
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import parse_qsl
 
 import streamlit as st
 
+from layers import store, views
 from mapview import basemaps
 from layers.filters import PARAM_NAMES, Filters, Options, clean_search, parse_query, shown, to_query
 
-__all__ = ["OTHER_PARAMS", "enter_present", "exit_present", "init_from_url", "write_url"]
+__all__ = ["OTHER_PARAMS", "enter_present", "exit_present", "go_view", "init_from_url", "write_url"]
 
-OTHER_PARAMS = ("mode", "basemap", "locate")  # URL keys besides the filters
+OTHER_PARAMS = ("mode", "basemap", "locate", "view")  # URL keys besides the filters
 
 
 def _url_params() -> dict[str, list[str]]:
@@ -49,6 +51,25 @@ def init_from_url(opts: Options, token: str | None, ids) -> None:
         notices.append(f"链接中要定位的项目编号“{shown(locate)}”不存在，已忽略。")
         locate = None
     ss.pm_locate = locate
+    ss.pm_view = None
+    view = (params.get("view") or [None])[-1]
+    if view is not None and not go_view(view, opts, token):
+        notices.append(f"链接中的会议视图“{shown(view)}”不存在，已忽略。")
+
+
+def go_view(name: str, opts: Options | None = None, token: str | None = None) -> bool:
+    """Show a saved meeting view (layers.views): its filters, basemap and extent. False if there is none."""
+    ss = st.session_state
+    found = [v for v in views.list_views(store.gpkg_path()) if v.name == name]
+    if not found:
+        return False
+    v = found[0]
+    c = ss.get("pm_ctx")
+    f, _ = parse_query(dict(parse_qsl(v.query)), opts or (c.options if c else Options()))
+    ss.pm_filters, ss.pm_view, ss.pm_bbox, ss.pm_notices = f, v.name, v.bbox, []
+    if v.basemap in basemaps.available(token if token is not None else (c.token if c else None)):
+        ss.pm_basemap = v.basemap
+    return True
 
 
 def write_url(f: Filters) -> None:
@@ -61,6 +82,8 @@ def write_url(f: Filters) -> None:
         want["basemap"] = ss.pm_basemap
     if ss.get("pm_locate"):
         want["locate"] = ss.pm_locate
+    if ss.get("pm_view"):
+        want["view"] = ss.pm_view
     qp = st.query_params
     for k in list(qp.keys()):
         if k in PARAM_NAMES + OTHER_PARAMS and k not in want:
@@ -75,6 +98,7 @@ def write_url(f: Filters) -> None:
 def set_filters(**changes) -> None:
     st.session_state.pm_filters = replace(st.session_state.pm_filters, **changes)
     st.session_state.pm_notices = []
+    st.session_state.pm_view = st.session_state.pm_bbox = None  # the map no longer shows the saved view
 
 
 def on_legend(name: str, codes: list[str]) -> None:
@@ -96,6 +120,7 @@ def on_q() -> None:
 
 
 def on_clear() -> None:
+    st.session_state.pm_view = st.session_state.pm_bbox = None
     st.session_state.pm_filters = Filters()
     st.session_state.pm_notices = []
     st.session_state.pm_locate = None

@@ -2,8 +2,8 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapview import maps, ui
-from mapview.escape import esc, md
+from mapview import maps, meeting, ui
+from layers.escape import esc, md
 
 c = ui.ctx()
 if not maps.assets_ok():
@@ -11,10 +11,11 @@ if not maps.assets_ok():
 
 if c.present:
     top = st.columns([8, 1.3], vertical_alignment="center")
-    top[0].markdown(f"# {ui.APP_TITLE}")
+    top[0].markdown(f"# {md(meeting.title(c, ui.APP_TITLE))}")
     top[1].button("退出演示", on_click=ui.exit_present, width="stretch")
     st.markdown(f"<div style='font-size:1.35rem;margin:-0.4rem 0 0.4rem'>{esc(ui.summary(c, markdown=False))}</div>",
                 unsafe_allow_html=True)
+    meeting.stepper(c)
 else:
     head = st.columns([8, 1.4], vertical_alignment="bottom")
     head[0].title(ui.APP_TITLE)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mapview import editing, login, ui
-from mapview.escape import md
+from mapview import editing, login, meeting, ui
+from layers.escape import md
 
 c = ui.ctx()
 ss = st.session_state
@@ -39,7 +39,8 @@ st.markdown(editing.project_line(row))
 for msg in ss.pop("ed_flash", []):
     st.success(md(msg))
 
-tab_status, tab_geom, tab_verify, tab_hist = st.tabs(["状态变更", "修正几何", "位置核实", "几何历史与恢复"])
+tab_status, tab_geom, tab_verify, tab_hist, tab_views = st.tabs(["状态变更", "修正几何", "位置核实", "几何历史与恢复",
+                                                                 "会议视图"])
 with tab_status:
     editing.status_tab(c.path, row, editor)
 with tab_geom:
@@ -48,3 +49,5 @@ with tab_verify:
     editing.verify_tab(c.path, row, editor)
 with tab_hist:
     editing.history_tab(c.path, row, editor, c.counties)
+with tab_views:
+    meeting.views_tab(c, editor)

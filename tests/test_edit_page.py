@@ -101,6 +101,17 @@ def test_login_then_record_a_verification(env):
     assert any("Source is required" in e.value for e in at.error)
 
 
+def test_an_editor_saves_the_current_map_as_a_meeting_view(env):
+    from layers import views
+    at = _login(_open({"status": "preliminary"}))
+    at.text_input(key="ed_view_name").input("前期")
+    at.text_input(key="ed_view_title").input("前期工作项目")
+    at.button[[b.label for b in at.button].index("把当前地图保存为视图")].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [v] = views.list_views(env)
+    assert (v.name, v.title, v.query, v.created_by) == ("前期", "前期工作项目", "status=preliminary", "王工 (wang)")
+
+
 def test_status_form_errors_are_shown_and_nothing_is_written(env):
     at = _login(_open())
     at.selectbox(key="ed_project").set_value("P001").run()
