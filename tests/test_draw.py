@@ -122,7 +122,7 @@ def test_every_map_option_changes_the_map():
     def render(**kw):  # element ids are random: blank them
         m = draw.build_map(counties, draw.Payload("{}", 3, None), "", draw.MapOptions(**kw))
         return re.sub(r"[0-9a-f]{32}", "", m.get_root().render())
-    other = {"present": True, "locate": "P00001"}
+    other = {"present": True, "locate": "P00001", "bbox": (115.3, 36.3, 115.7, 36.7)}
     assert {f.name for f in fields(draw.MapOptions)} == set(other)  # no option that nothing reads
     for name, value in other.items():
         assert render(**{name: value}) != render(), name
