@@ -15,8 +15,10 @@ import sqlite3
 
 import pandas as pd
 
-from layers import safe_write as sw
 from core.vocab import VERIFICATION_STATES
+from layers import safe_write as sw
+from layers.feature_rows import locate
+from layers.history_base import HistoryError, check_text, create_attributes_table, now_utc, parse_date
 
 TABLE = "verification_history"
 DEFAULT_STATE = "unverified"
@@ -33,7 +35,6 @@ LIST_COLUMNS = ["id", "name", "county", "category", "precision", "precision_m", 
 
 
 def check_state(state: str) -> str:
-    from layers.history import HistoryError
     state = str(state or "").strip()
     for code, (label, _) in VERIFICATION_STATES.items():
         if state in (code, label):
@@ -43,27 +44,20 @@ def check_state(state: str) -> str:
 
 
 def ensure_table(conn: sqlite3.Connection) -> None:
-    if sw.table_exists(conn, TABLE):
-        return
-    conn.execute(SCHEMA)
-    conn.execute("INSERT OR IGNORE INTO gpkg_contents(table_name, data_type, identifier, description) "
-                 "VALUES (?, 'attributes', ?, ?)", (TABLE, TABLE, "位置核实记录 / position verification"))
-    if sw.table_exists(conn, "gpkg_ogr_contents"):
-        conn.execute("INSERT OR IGNORE INTO gpkg_ogr_contents(table_name, feature_count) VALUES (?, 0)", (TABLE,))
+    create_attributes_table(conn, TABLE, "位置核实记录 / position verification", SCHEMA)
 
 
 def record(conn, project_id: str, state: str, verified_on, *, source: str, editor: str, note: str = "") -> int:
     """One verification row and the feature's state, inside the caller's write transaction. Returns the row fid."""
-    from layers import history as h
     state = check_state(state)
-    day = h._parse_date(verified_on)
-    source = h._text(source, "核实依据", "Source", required=True)
-    editor = h._text(editor, "核实人", "Editor", required=True)
-    note = h._text(note, "说明", "Note", required=False)
-    layer, fid = h._locate(conn, project_id)
+    day = parse_date(verified_on)
+    source = check_text(source, "核实依据", "Source", required=True)
+    editor = check_text(editor, "核实人", "Editor", required=True)
+    note = check_text(note, "说明", "Note", required=False)
+    layer, fid = locate(conn, project_id)
     ensure_table(conn)
     cur = conn.execute(f'INSERT INTO "{TABLE}"(project_id, state, verified_on, source, note, editor, recorded_at) '
-                       "VALUES (?,?,?,?,?,?,?)", (project_id, state, day, source, note, editor, h._now()))
+                       "VALUES (?,?,?,?,?,?,?)", (project_id, state, day, source, note, editor, now_utc()))
     _set_state(conn, layer, fid)
     conn.touch(TABLE, geometry=False)
     conn.touch(layer, geometry=False)
@@ -97,13 +91,12 @@ def _set_state(conn, layer: str, fid: int) -> None:
 def apply(conn, present: set[str]) -> tuple[int, set[str]]:
     """Re-apply the latest state of every project with verification rows (after a rebuild). Returns (applied,
     ids no longer present)."""
-    from layers import history as h
     applied, missing = 0, set()
     for pid in _latest(conn):
         if pid not in present:
             missing.add(pid)
             continue
-        _set_state(conn, *h._locate(conn, pid))
+        _set_state(conn, *locate(conn, pid))
         applied += 1
     return applied, missing
 

@@ -19,6 +19,7 @@ from core import fields, vocab
 from core.errors import UserError
 from core.region import REGION_BOX
 from layers import safe_write as sw
+from layers.history_base import create_attributes_table
 
 TABLE = "views"
 NAME_RE = re.compile(r"^[\w\-\u4e00-\u9fff]{1,40}$")
@@ -130,11 +131,7 @@ def _text(value, what: str) -> str:
 # ------------------------------------------------------------------------------------------------- storage
 
 def ensure_table(conn) -> None:
-    if sw.table_exists(conn, TABLE):
-        return
-    conn.execute(SCHEMA)
-    conn.execute("INSERT OR IGNORE INTO gpkg_contents(table_name, data_type, identifier, description) "
-                 "VALUES (?, 'attributes', ?, ?)", (TABLE, TABLE, "会议视图 / saved map views"))
+    create_attributes_table(conn, TABLE, "会议视图 / saved map views", SCHEMA)
 
 
 def _now() -> str:
