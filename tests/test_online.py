@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Point
 
-from geo import boundaries, online
+from geo import boundaries, online, online_providers
 from geo.crs import gcj02_to_wgs84, to_metric
 from geo.online import Amap, Nominatim, OnlineGeocoder, Tianditu
 from layers.registry import Project
@@ -149,23 +149,23 @@ def test_transport_errors_yield_nothing_and_never_show_the_key(error, caplog):
     geo = OnlineGeocoder([Tianditu(TDT_TOKEN), Amap(AMAP_KEY)], transport=failing)
     with caplog.at_level(logging.DEBUG):
         assert geo.locate(project("冠县大沙河水库", ["冠县"], ["大沙河水库"]), within=GUANXIAN) is None
-    assert calls == [online.TIMEOUT_S, online.TIMEOUT_S]  # one attempt per provider, short timeout
+    assert calls == [online_providers.TIMEOUT_S, online_providers.TIMEOUT_S]  # one attempt per provider, short timeout
     assert sum(r.levelno == logging.WARNING for r in caplog.records) == 2
     for secret in SECRET_PARTS:
         assert secret not in caplog.text
         assert all(secret not in reason for reason in geo.disabled.values())
         assert secret not in repr(geo)
     # the provider's own exception is masked too and does not carry the original (which may hold the URL)
-    with pytest.raises(online.ProviderError) as exc:
+    with pytest.raises(online_providers.ProviderError) as exc:
         Amap(AMAP_KEY, transport=failing).search("冠县大沙河水库")
     assert AMAP_KEY not in str(exc.value) and exc.value.__cause__ is None and exc.value.__suppress_context__
 
 
 def test_keys_are_masked_in_every_form():
     text = f"key={AMAP_KEY}&tk={urllib.parse.quote('a/b+c')}"
-    masked = online.mask(text, [AMAP_KEY, "a/b+c"])
-    assert masked == f"key={online.MASK}&tk={online.MASK}"
-    assert online.mask("tk=a%2Fb%2Bc", ["a/b+c"]) == f"tk={online.MASK}"
+    masked = online_providers.mask(text, [AMAP_KEY, "a/b+c"])
+    assert masked == f"key={online_providers.MASK}&tk={online_providers.MASK}"
+    assert online_providers.mask("tk=a%2Fb%2Bc", ["a/b+c"]) == f"tk={online_providers.MASK}"
 
 
 # -- Tianditu ------------------------------------------------------------------------------------------------------
@@ -310,12 +310,12 @@ def server():
 
 
 def test_default_transport_parses_json_and_raises_on_http_error_and_timeout(server):
-    got = online.urllib_transport(server + "/ok", headers={"User-Agent": online.USER_AGENT})
+    got = online_providers.urllib_transport(server + "/ok", headers={"User-Agent": online.USER_AGENT})
     assert got == {"status": "1", "echo_ua": online.USER_AGENT}
     with pytest.raises(urllib.error.HTTPError):
-        online.urllib_transport(server + "/fail")
+        online_providers.urllib_transport(server + "/fail")
     with pytest.raises((TimeoutError, urllib.error.URLError)):
-        online.urllib_transport(server + "/hang", timeout=0.3)
+        online_providers.urllib_transport(server + "/hang", timeout=0.3)
 
 
 def test_provider_query_through_default_transport(server):
