@@ -23,6 +23,7 @@ MAPS = {
     "pdf": ("打印地图 PDF（A4 横版）", ".pdf", "application/pdf"),
     "html": ("离线地图 HTML（单个文件，双击即可打开，无需网络）", ".html", "text/html"),
     "bundle": ("GIS 数据包（CGCS2000 GeoPackage + QGIS 样式 + 数据字典）", ".zip", "application/zip"),
+    "sheets": ("县区图册 PDF（每县一页 A4，含项目清单；不随筛选）", ".pdf", "application/pdf"),
 }
 
 
@@ -49,6 +50,9 @@ def export_bytes(key: tuple, filters: Filters, fmt: str) -> bytes:
         fig = printmap.render(sel.projects, sel.counties, title=sel.title, note=sel.description,
                               size="1920x1080" if fmt == "png" else "A4")
         return printmap.to_bytes(fig, fmt)
+    if fmt == "sheets":
+        counties, projects = data.load(key)
+        return printmap.to_bytes(printmap.county_sheets(projects, counties), "pdf")
     if fmt == "html":
         return offline_html.to_bytes(sel.projects, sel.counties, title=sel.title, note=sel.description)
     return bundle.to_bytes(sel)
@@ -56,6 +60,8 @@ def export_bytes(key: tuple, filters: Filters, fmt: str) -> bytes:
 
 def file_name(filters: Filters, fmt: str, today: dt.date | None = None) -> str:
     today = today or dt.date.today()
+    if fmt == "sheets":
+        return f"聊城项目_{today.isoformat()}_县区图册.pdf"
     return filename_stem(filters, today.isoformat()) + {**FORMATS, **MAPS}[fmt][1]
 
 

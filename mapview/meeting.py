@@ -61,8 +61,25 @@ def views_tab(c, editor) -> None:
         saved = st.form_submit_button("把当前地图保存为视图", type="primary")
     if saved:
         _save(c, editor, name, view_title, note)
-    for i, v in enumerate(views.list_views(c.path), 1):
-        _view_row(c, editor, i, v)
+    if views.list_views(c.path):
+        _rename_form(c, editor, [v.name for v in views.list_views(c.path)])
+    for i, v in enumerate(views.list_views(c.path), 1):  # after the forms: the rows show what they changed
+        _view_row(c, i, v)
+
+
+def _rename_form(c, editor, names: list[str]) -> None:
+    with st.form("ed_view_rename"):
+        cols = st.columns(2)
+        old = cols[0].selectbox("重命名视图", names, key="ed_view_old")
+        new = cols[1].text_input("新名称", key="ed_view_new")
+        go = st.form_submit_button("重命名")
+    if go:
+        try:
+            views.rename_view(c.path, old, new, editor=editor.label)
+        except views.ViewError as e:
+            st.error(md(str(e)))
+        else:
+            st.success(f"已将视图 {md(old)} 重命名为 {md(new)}")
 
 
 def _save(c, editor, name: str, view_title: str, note: str) -> None:
@@ -76,10 +93,18 @@ def _save(c, editor, name: str, view_title: str, note: str) -> None:
         st.success(f"已保存视图 {md(v.name)}：链接 {md(v.url)}")
 
 
-def _view_row(c, editor, i: int, v) -> None:
+def _view_row(c, i: int, v) -> None:
     cols = st.columns([4, 1, 1, 1], vertical_alignment="center")
     cols[0].markdown(f"**{i}. {md(v.name)}** {md(v.title)} `?{md(v.query) or '全部'}`")
-    cols[1].button("上移", key=f"ed_view_up_{i}", on_click=views.move_view, args=(c.path, v.name, i - 1),
+    cols[1].button("上移", key=f"ed_view_up_{i}", on_click=_change, args=(views.move_view, c.path, v.name, i - 1),
                    disabled=i == 1)
-    cols[2].button("下移", key=f"ed_view_down_{i}", on_click=views.move_view, args=(c.path, v.name, i + 1))
-    cols[3].button("删除", key=f"ed_view_rm_{i}", on_click=views.remove_view, args=(c.path, v.name))
+    cols[2].button("下移", key=f"ed_view_down_{i}", on_click=_change, args=(views.move_view, c.path, v.name, i + 1))
+    cols[3].button("删除", key=f"ed_view_rm_{i}", on_click=_change, args=(views.remove_view, c.path, v.name))
+
+
+def _change(action, *args) -> None:
+    """A button's change to the views; one that no longer applies (another editor changed them) is a message."""
+    try:
+        action(*args)
+    except views.ViewError as e:
+        st.session_state["ed_flash"] = [str(e)]

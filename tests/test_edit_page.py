@@ -110,6 +110,12 @@ def test_an_editor_saves_the_current_map_as_a_meeting_view(env):
     assert not at.exception and not at.error, [e.value for e in at.error]
     [v] = views.list_views(env)
     assert (v.name, v.title, v.query, v.created_by) == ("前期", "前期工作项目", "status=preliminary", "王工 (wang)")
+    at.text_input(key="ed_view_new").input("前期项目")
+    at.button[[b.label for b in at.button].index("重命名")].click().run()
+    assert [v.name for v in views.list_views(env)] == ["前期项目"]
+    at.button(key="ed_view_rm_1").click().run()
+    assert not at.exception, at.exception
+    assert views.list_views(env) == [], [b.key for b in at.button]
 
 
 def test_status_form_errors_are_shown_and_nothing_is_written(env):

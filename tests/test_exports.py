@@ -31,3 +31,9 @@ def test_maps_and_bundle_of_the_filter(key, wanted):
     assert {ft["properties"]["id"] for ft in json.loads(z.read("projects.geojson"))["features"]} == wanted
     assert exports.export_bytes(key, f, "kml").count(b"<Placemark") == len(wanted)
     assert exports.file_name(f, "bundle").endswith("_county-冠县.zip")
+
+
+def test_county_sheets_from_the_app_ignore_the_filter(key):
+    pdf = exports.export_bytes(key, Filters(county=("冠县",)), "sheets")
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= 1
+    assert exports.file_name(Filters(), "sheets").endswith("_县区图册.pdf")
