@@ -11,8 +11,9 @@ from core.errors import UserError
 from layers.safe_write import resolve_target
 
 
-def write_bytes(target, data: bytes) -> Path:
-    """Replace (or create) the file ``target`` names with ``data``. Returns the path written."""
+def write_bytes(target, data: bytes, mode: int | None = None) -> Path:
+    """Replace (or create) the file ``target`` names with ``data``. Returns the path written. ``mode``: the file's
+    permissions (e.g. 0o600 for a file of secrets); default an ordinary file (0666 less the umask)."""
     path = resolve_target(target)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
@@ -20,9 +21,11 @@ def write_bytes(target, data: bytes) -> Path:
         raise UserError(f"无法写入 {target}：{e.strerror}（请检查目录是否存在、是否可写）。",
                         f"Cannot write {target}: {e.strerror}.") from None
     try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # an ordinary file for its reader (mkstemp makes it private)
+        if mode is None:
+            mask = os.umask(0)
+            os.umask(mask)
+            mode = 0o666 & ~mask  # an ordinary file for its reader (mkstemp makes it private)
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -120,5 +120,6 @@ def add_editor(username: str, password: str, *, name: str | None = None, path: P
         e = editors[user]
         lines += [f"[editors.{user}]", f"name = {_toml_str(e.name)}", f"password_hash = {_toml_str(e.password_hash)}",
                   ""]
-    atomic.write_bytes(path, "\n".join(lines).encode("utf-8"))  # a mkstemp file: mode 0600
+    path.parent.mkdir(parents=True, exist_ok=True)  # config/ on a fresh machine
+    atomic.write_bytes(path, "\n".join(lines).encode("utf-8"), mode=0o600)  # hashes: readable by its owner only
     return path

@@ -92,6 +92,7 @@ BAD = {
     "pdf: an unknown view": lambda d: ("pdf", "--view", "nope", "--gpkg", d / "good.gpkg", "--out", d / "x.pdf"),
     "sheets: no GeoPackage": lambda d: ("sheets", "--gpkg", d / "none.gpkg", "--out", d / "x.pdf"),
     "sheets: into a missing folder": lambda d: ("sheets", "--gpkg", d / "good.gpkg", "--out", d / "no" / "x.pdf"),
+    "html: an unknown county": lambda d: ("html", "--county", "北京", "--gpkg", d / "good.gpkg", "--out", d / "x.html"),
     "bundle: an unknown category": lambda d: ("bundle", "--category", "canal", "--gpkg", d / "good.gpkg",
                                               "--out", d / "x.zip"),
 }
