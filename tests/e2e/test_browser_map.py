@@ -133,7 +133,7 @@ def test_url_values_in_notices_are_text_never_images_or_links(server, page, brow
     wait_map_drawn(page)
     # A canary image to a blocked host, created after the notice: once its request has been aborted, an image the
     # notice had turned into markup would have been requested (and aborted) before it.
-    with page.expect_request(lambda r: "canary.invalid" in r.url):
+    with page.expect_event("requestfailed", lambda r: "canary.invalid" in r.url):  # aborted: the guard saw it
         notice.evaluate("e => { var i = document.createElement('img'); i.src = 'http://canary.invalid/c.png'; }")
     assert [u for u in browser_context.guard.blocked if "canary.invalid" in u]
     assert not [u for u in browser_context.guard.blocked if "example.invalid" in u]
