@@ -5,6 +5,8 @@ shared string table and static/pm/map.js assembles the popup from them exactly a
 """
 from __future__ import annotations
 
+import re
+
 import math
 
 import pandas as pd
@@ -14,7 +16,7 @@ from core.vocab import EVIDENCE_KINDS, label
 from layers import evidence
 from layers.escape import esc
 
-__all__ = ["POPUP_FIELDS", "EXCERPT_INDEX", "TOOLTIP_INDEX", "evidence_html", "popup_from_parts", "popup_html",
+__all__ = ["POPUP_FIELDS", "EXCERPT_INDEX", "TOOLTIP_INDEX", "evidence_html", "popup_from_parts", "popup_html", "source_zh",
            "popup_parts", "precision_text", "status_label"]
 
 # (property, Chinese label), in popup order: from the field list (core.fields, `popup=`)
@@ -64,7 +66,32 @@ def _verification(v) -> str:
     return label("verification", v if isinstance(v, str) else "unverified")  # written by every build since 2025
 
 
+# How a geometry was drawn, in Chinese for the popup (the machine text of geom_source stays in the exports).
+_SOURCES_ZH = [
+    (re.compile(r"^gazetteer: ([^—]+?) — "), lambda m: f"地名表中的“{m[1].strip()}”（来源见位置依据）"),
+    (re.compile(r"^schematic line through gazetteer places (.+)$"), lambda m: f"经 {m[1]} 连成的示意线"),
+    (re.compile(r"^schematic ring of ([\d.]+) km around (\S+)"), lambda m: f"{m[2]}周围 {m[1]} 公里的示意环线"),
+    (re.compile(r"^administrative fallback: ([^ (]+)"), lambda m: f"仅知所在县（市、区）：{m[1]}，以县域表示"),
+    (re.compile(r"^on the (\S+?) nearest (\S+?) \("), lambda m: f"{m[1]}上距{m[2]}最近处"),
+    (re.compile(r"^on the (\S+?) within (\S+?), site not known"), lambda m: f"{m[1]}{m[2]}段，具体位置不详"),
+    (re.compile(r"^on the (\S+?), site not known"), lambda m: f"{m[1]}上，具体位置不详（误差覆盖整个河段）"),
+    (re.compile(r"^schematic course of the (\S+)"), lambda m: f"{m[1]}示意走向（无河流数据）"),
+    (re.compile(r"GSHHG"), lambda m: "沿 GSHHG 河流数据追踪的河道走向"),
+]
+
+
+def source_zh(geom_source) -> str:
+    """How the geometry was drawn, in Chinese; an editor's own source text is shown as typed."""
+    text = str(geom_source or "")
+    for pattern, say in _SOURCES_ZH:
+        m = pattern.search(text)
+        if m:
+            return say(m) + ("；按依据放宽误差" if "widened" in text else "")
+    return text
+
+
 _SHOWN = {  # property → (value, row) → plain text, where the popup says more than core.fields.display
+    "geom_source": lambda v, row: source_zh(v),
     "precision": lambda v, row: precision_text(v, row.get("precision_m")),
     "target_year": lambda v, row: _year(v),
     "verification": lambda v, row: _verification(v),

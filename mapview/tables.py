@@ -8,7 +8,7 @@ from core import fields
 from core.vocab import EVIDENCE_KINDS, label
 from layers import evidence, styles
 from layers.verification import to_verify
-from layers.popup import precision_text
+from layers.popup import precision_text, source_zh
 
 __all__ = ["project_table", "sources_table", "to_verify_table", "vocab_table"]
 
@@ -18,6 +18,8 @@ def _column(frame: pd.DataFrame, f: fields.Field) -> pd.Series | list:
         return [precision_text(p, m) for p, m in zip(frame["precision"], frame["precision_m"])]
     if f.kind == "year":  # a number column (sorts as numbers)
         return frame[f.name]
+    if f.name == "geom_source":  # in Chinese, as in the popup (the machine text stays in the exports)
+        return frame[f.name].map(source_zh)
     return frame[f.name].map(lambda v: fields.display(f.name, v))
 
 

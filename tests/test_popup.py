@@ -32,3 +32,14 @@ def test_hostile_names_never_reach_html_unescaped(name):
     assert name.replace("<", "").replace(">", "").replace('"', "").replace("`", "") == \
         escape.esc(name).replace("&lt;", "").replace("&gt;", "").replace("&quot;", "").replace("&#96;", "") \
         .replace("&#x27;", "'").replace("&amp;", "&")
+
+
+def test_how_a_geometry_was_drawn_reads_in_chinese(shipped):
+    import re
+
+    from layers import store
+    for raw in set(store.read_projects(shipped[0])["geom_source"]):
+        zh = popup.source_zh(raw)
+        english = set(re.findall(r"[A-Za-z]{3,}", zh)) - {"GSHHG"}  # a dataset's name stays as it is
+        assert not english, (raw, zh)
+    assert popup.source_zh("依据施工图数字化") == "依据施工图数字化"  # an editor's own words, as typed
