@@ -13,6 +13,7 @@ function pmDrawMap(map, C, O, P) {
   el.classList.toggle("pm-tiles", !!O.tiles);
   var counties = pmCounties(map, C, O);
   L.control.scale({imperial: false, maxWidth: 160}).addTo(map);
+  if (map.attributionControl) { map.attributionControl.setPrefix("Leaflet"); }  // the credit, without a flag
   el.setAttribute("data-pm-counties", String(C.data.features.length));
   el.setAttribute("data-pm-renderer", O.canvas ? "canvas" : "svg");
   if (O.legend) { pmLegend(map, O.legend); }
