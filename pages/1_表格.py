@@ -2,7 +2,7 @@
 import streamlit as st
 
 from mapview import tables, ui
-from mapview.escape import md
+from layers.escape import md
 
 c = ui.ctx()
 st.title("项目表")

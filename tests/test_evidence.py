@@ -5,7 +5,7 @@ import pytest
 
 from layers import evidence
 from layers.evidence import EvidenceError, Source, for_project, from_json, parse, strongest, to_json
-from mapview.popup import evidence_html
+from layers.popup import evidence_html
 
 HEADER = "subject,kind,title,publisher,date,url,quote,finding\n"
 OFFICIAL = "p-one,official,环评公示,某局,2019-08,https://example.org/a,「位于赵西村南侧」,取村南 → 点\n"

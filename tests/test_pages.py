@@ -124,7 +124,7 @@ def test_table_locate_opens_the_map_on_that_project(app):
 
 def test_project_names_are_shown_as_markdown_text(app, gpkg):
     from markdown_it import MarkdownIt
-    from mapview.escape import md
+    from layers.escape import md
     name = store.read_projects(gpkg).set_index("id").loc["P00002", "name"]  # 反引号`项目`${x}
     app.query_params["locate"] = "P00002"
     app.run()
