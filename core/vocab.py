@@ -117,3 +117,12 @@ def label(kind: str, code) -> str:
     if not isinstance(code, str):
         return "" if code is None or code != code else str(code)  # None, NaN
     return VOCABS[kind].get(code, code)
+
+
+def code_of(kind: str, value: str) -> str:
+    """A code given as itself or by its Chinese label (code_of('status', '在建') → 'under_construction'); anything
+    else is returned unchanged for the caller to report."""
+    value = str(value or "").strip()
+    if value in VOCABS[kind]:
+        return value
+    return next((code for code, zh in VOCABS[kind].items() if zh == value), value)

@@ -17,7 +17,7 @@ import shapely
 
 from core import fields
 from core.errors import UserError
-from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
+from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES, code_of
 from layers import atomic, filters, kml
 from layers.safe_write import resolve_target, same_file
 from layers.store import gpkg_path, layer_for, read_projects
@@ -49,6 +49,8 @@ def _check(kind: str, values, valid) -> list[str]:
 def filter_projects(gdf: gpd.GeoDataFrame, status=(), county=(), category=()) -> gpd.GeoDataFrame:
     """Keep projects matching every given filter (any value within one filter), by the app's own filtering
     (layers.filters). Unknown values → FilterError."""
+    status = [code_of("status", v) for v in status or []]  # codes or Chinese labels
+    category = [code_of("category", v) for v in category or []]
     chosen = filters.Filters(status=tuple(_check("status", status, list(STATUSES))),
                              county=tuple(_check("county", county, list(COUNTIES.values()) + [CITY_WIDE])),
                              category=tuple(_check("category", category, list(CATEGORIES))))

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 
 import geopandas as gpd
 
+from core import vocab
 from core.errors import UserError
 from layers import filters, store, views
 
@@ -43,8 +44,10 @@ def select(gpkg=None, *, view: str | None = None, q: str = "", **options) -> Sel
     params: dict[str, list[str]] = {}
     for key, value in parse_qsl(chosen.query) if chosen else []:
         params.setdefault(key, []).append(value)
-    for name in FILTER_OPTIONS:
-        params.setdefault(name, []).extend(options.get(name) or [])
+    for name in FILTER_OPTIONS:  # status and category by code or by Chinese label (在建, 河道治理)
+        given = options.get(name) or []
+        params.setdefault(name, []).extend(vocab.code_of(name, v) if name in ("status", "category") else v
+                                           for v in given)
     if q:
         params.setdefault("q", []).append(q)
     f, notices = filters.parse_query(params, filters.options_from(projects))

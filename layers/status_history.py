@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.vocab import STATUSES
+from core.vocab import STATUSES, code_of
 from layers import safe_write as sw
 from layers.feature_rows import current_statuses, locate
 from layers.gpkg_tables import pk_column, quote, table_exists
@@ -56,6 +56,7 @@ def ensure_table(conn: sqlite3.Connection) -> None:
 
 
 def _check_status(status: str) -> str:
+    status = code_of("status", status)  # the code or its Chinese label: 在建 = under_construction
     if status not in STATUSES:
         valid = ", ".join(f"{k} ({v[0]})" for k, v in STATUSES.items())
         raise HistoryError(f"未知状态 {status!r}，可用：{valid}", f"Unknown status {status!r}; valid: {valid}")

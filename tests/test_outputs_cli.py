@@ -62,3 +62,15 @@ def test_bad_input_is_a_message_exit_2_and_no_file(gpkg, tmp_path, args, needle)
 def test_an_unwritable_path_is_a_message(gpkg, tmp_path):
     r = run("png", "--out", str(tmp_path / "missing" / "x.png"), "--gpkg", gpkg)
     assert r.returncode == 2 and "无法写入" in r.stderr and not (tmp_path / "missing").exists()
+
+
+def test_statuses_and_categories_may_be_given_in_chinese(gpkg, tmp_path):
+    r = run("export", "--format", "csv", "--status", "在建", "--category", "河道治理", "--out", str(tmp_path / "x.csv"),
+            "--gpkg", gpkg)
+    assert r.returncode == 0, r.stderr
+    rows = (tmp_path / "x.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert rows and all(",under_construction," in row and ",river," in row for row in rows)
+    assert run("png", "--status", "前期工作", "--out", str(tmp_path / "p.png"), "--gpkg", gpkg).returncode == 0
+    r = run("status", "airport-liaocheng", "在建", "--date", "2024-06-01", "--note", "开工", "--editor", "王工",
+            "--gpkg", gpkg)
+    assert r.returncode == 0, r.stderr
