@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
+.venv/bin/python -m layers.freshness || .venv/bin/python -m layers build   # the data changed: rebuild first
 exec .venv/bin/python -m streamlit run app.py "$@"

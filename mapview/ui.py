@@ -15,7 +15,7 @@ import geopandas as gpd
 import streamlit as st
 
 from core.errors import UserError
-from layers import store
+from layers import freshness, store
 from mapview import assets, basemaps, data, urlstate
 from layers.escape import md
 from layers.filters import Filters, Options, apply, describe, options_from
@@ -128,10 +128,19 @@ def setup() -> Context:
                 filters=f, options=opts, present=bool(ss.pm_present), basemap=ss.pm_basemap, token=token,
                 locate=ss.get("pm_locate"), view=ss.get("pm_view"), bbox=ss.get("pm_bbox"))
     sidebar(c)
+    _stale_notice(path)
     st.markdown(_css("present.css" if c.present else "page.css"), unsafe_allow_html=True)
     urlstate.write_url(f)
     ss.pm_ctx = c
     return c
+
+
+def _stale_notice(path: Path) -> None:
+    stale = freshness.stale_inputs(path)
+    if stale and path == store.DEFAULT_GPKG:
+        names = "、".join(p.name for p in stale[:3]) + ("等" if len(stale) > 3 else "")
+        st.info(f"数据文件 {md(names)} 在 GeoPackage 生成之后有改动，地图显示的还是旧数据。请运行 "
+                "`.venv/bin/python -m layers build` 重建，然后刷新页面。", icon="ℹ️")
 
 
 def ctx() -> Context:
