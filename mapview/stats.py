@@ -59,7 +59,7 @@ def chart(table: pd.DataFrame, y: str, title: str) -> alt.Chart:
     """Stacked bars of a cross-table (by_county_status / by_category_status), coloured by status."""
     return (alt.Chart(_long(table, y), title=title).mark_bar()
             .encode(y=alt.Y(f"{y}:N", sort=None, title=None),
-                    x=alt.X("项目数:Q", title="项目数"),
+                    x=alt.X("项目数:Q", title="项目数", axis=alt.Axis(tickMinStep=1, format="d")),  # counts: whole
                     color=alt.Color("状态:N", scale=alt.Scale(domain=[label("status", s) for s in STATUS_ORDER],
                                                             range=[STATUS_COLORS[s] for s in STATUS_ORDER]),
                                     legend=alt.Legend(orient="top", title=None)),

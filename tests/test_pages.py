@@ -215,3 +215,13 @@ def test_missing_geopackage_is_a_clear_message(monkeypatch, tmp_path):
     monkeypatch.setenv("PROJECTMAP_GPKG", str(tmp_path / "nope.gpkg"))
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert any("python -m layers build" in e.value for e in at.error)
+
+
+def test_count_axes_have_whole_numbers_only():
+    import pandas as pd
+
+    from mapview import stats
+    table = pd.DataFrame({"谋划": [1, 0], "在建": [0, 1]}, index=pd.Index(["冠县", "莘县"], name="县(市、区)"))
+    spec = stats.chart(table.assign(合计=table.sum(axis=1)), "县(市、区)", "t").to_dict()
+    axis = spec["encoding"]["x"]["axis"]
+    assert axis["tickMinStep"] == 1 and axis["format"] == "d"
