@@ -70,3 +70,9 @@ def sources_table(frame: pd.DataFrame) -> pd.DataFrame:
         {"项目": name, "依据类型": label("evidence_kind", s.kind), "来源": s.title, "发布者": s.publisher,
          "日期": s.date, "原文短句": s.quote, "由此得出": s.finding, "链接": s.url}
         for name, ev in zip(frame["name"], frame.get("evidence", [])) for s in evidence.from_json(ev)])
+
+
+def fitting_height(table: pd.DataFrame, row_px: int = 35, most: int = 300) -> int:
+    """A table's height that shows every row (Streamlit's rows are 35 px, the header too), up to `most` rows;
+    longer tables scroll inside."""
+    return row_px * (min(len(table), most) + 1) + 3

@@ -10,7 +10,7 @@ st.caption(ui.summary(c) + "。点击表头排序；表格右上角的放大镜�
 ui.notices()
 
 table = tables.project_table(c.filtered)
-event = st.dataframe(table, hide_index=True, width="stretch", height=560, on_select="rerun",
+event = st.dataframe(table, hide_index=True, width="stretch", height=tables.fitting_height(table), on_select="rerun",
                      selection_mode="single-row", key="pm_table",
                      column_config={"目标年份": st.column_config.NumberColumn(format="%d")})
 rows = event.selection.rows if event and event.selection else []

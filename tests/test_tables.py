@@ -32,3 +32,11 @@ def test_vocab_table_counts_each_code():
     frame = project_frame(10)
     t = tables.vocab_table(STATUSES, frame["status"], "状态", meaning="定义")
     assert list(t.columns) == ["代码", "状态", "定义", "项目数"] and t["项目数"].sum() == 10
+
+
+def test_the_project_table_is_tall_enough_for_every_row():
+    import pandas as pd
+
+    from mapview.tables import fitting_height
+    assert fitting_height(pd.DataFrame({"a": range(52)})) == 35 * 53 + 3
+    assert fitting_height(pd.DataFrame({"a": range(10_000)})) == 35 * 301 + 3  # long tables scroll inside
