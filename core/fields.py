@@ -55,7 +55,7 @@ class Field:
 
 B = "build"
 FIELDS = [
-    Field("id", "编号", "id", "项目编号：小写字母、数字和 '-'（2–64 字符），全表唯一", True, popup=15, table=1),
+    Field("id", "编号", "id", "项目编号：小写字母、数字和 '-'（2–64 字符），全表唯一", True, table=13),  # last: a code
     Field("name", "项目名称", "text", "规划中的项目名称", True, table=2),
     Field("aliases", "别名", "list", "其他名称（搜索也匹配别名）", popup=14, table=12),
     Field("category", "类别", "code", "项目类别", True, "category", popup=1, table=3, filter="category"),

@@ -7,6 +7,7 @@ import pandas as pd
 from core import fields
 from core.vocab import EVIDENCE_KINDS, label
 from layers import evidence, styles
+from layers.filters import COUNTY_ORDER
 from layers.verification import to_verify
 from layers.popup import precision_text, source_zh
 
@@ -24,8 +25,12 @@ def _column(frame: pd.DataFrame, f: fields.Field) -> pd.Series | list:
 
 
 def project_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The project table: one column per field with `table=` in core.fields, in that order, values as shown."""
-    return pd.DataFrame({f.zh: _column(frame, f) for f in fields.table()}).reset_index(drop=True)
+    """The project table: one column per field with `table=` in core.fields, in that order, values as shown;
+    rows by county (the city's order, first county of each project), then name."""
+    rank = {c: i for i, c in enumerate(COUNTY_ORDER)}
+    first = frame["county"].map(lambda v: rank.get((fields.split_list(v) or [""])[0], len(rank)))
+    ordered = frame.assign(_c=first.values).sort_values(["_c", "name"], kind="stable")
+    return pd.DataFrame({f.zh: _column(ordered, f) for f in fields.table()}).reset_index(drop=True)
 
 
 def to_verify_table(frame: pd.DataFrame) -> pd.DataFrame:
