@@ -17,7 +17,6 @@ import os
 import re
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from pathlib import Path

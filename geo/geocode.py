@@ -25,6 +25,7 @@ import shapely.ops
 from shapely.ops import linemerge
 
 from core.errors import UserError
+from core.region import REGION_BOX
 from core.vocab import CATEGORY_GEOMETRY
 from geo import boundaries, rivers
 from geo.crs import from_metric, to_metric
@@ -62,13 +63,13 @@ class Located:
 
 def check_drawable(geom) -> None:
     """A geometry the map and the exports can use: not empty, every coordinate a finite number inside the region
-    box (boundaries.REGION_BOX). Raises GeocodeError saying what is wrong."""
+    box (core.region.REGION_BOX). Raises GeocodeError saying what is wrong."""
     if geom is None or geom.is_empty:
         raise GeocodeError("几何为空", "the geometry is empty")
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
         raise GeocodeError("几何中有非数值坐标", "the geometry has a coordinate that is not a finite number (NaN or infinity)")
-    x0, y0, x1, y1 = boundaries.REGION_BOX
+    x0, y0, x1, y1 = REGION_BOX
     (lon0, lat0), (lon1, lat1) = coords.min(axis=0), coords.max(axis=0)
     if lon0 < x0 or lat0 < y0 or lon1 > x1 or lat1 > y1:
         raise GeocodeError("几何超出区域范围", f"the geometry reaches outside the region (lon {lon0:.4f}–{lon1:.4f}, "

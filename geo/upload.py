@@ -39,6 +39,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from core.region import REGION_BOX
 from core.vocab import CATEGORY_GEOMETRY, GEOMETRY_KINDS
 from geo.crs import geom_gcj02_to_wgs84, transformer
 from geo.upload_errors import UploadError
@@ -51,7 +52,6 @@ __all__ = ["CATEGORY_KINDS", "KIND_ZH", "MAX_BYTES", "MAX_UNZIPPED", "MAX_VERTIC
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 20 * 1024 * 1024
-REGION = (115.0, 35.6, 116.8, 37.2)  # lon min, lat min, lon max, lat max
 REPAIR_AREA_TOLERANCE = 0.01
 SUFFIXES = FORMATS
 _CACHE_SIZE = 16
@@ -253,7 +253,7 @@ def _check_region(geom, *, amap: bool = False) -> None:
     if not np.isfinite(coords).all():
         raise UploadError("坐标中有非数值（NaN/无穷大）。", "Some coordinates are not numbers (NaN/inf).")
     x, y = coords[:, 0], coords[:, 1]
-    x0, y0, x1, y1 = REGION
+    x0, y0, x1, y1 = REGION_BOX
     inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
     if inside.all():
         return

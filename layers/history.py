@@ -21,12 +21,11 @@ import pandas as pd
 
 from layers import safe_write as sw
 from layers.carry_over import apply_history, carry_over
-from layers.feature_rows import locate
 from layers.geometry_history import (GEOMETRY_TABLE, GeometryChange, geometry_history, record_geometry,
                                      restore_geometry, write_geometry)
 from layers.geometry_history import ensure_table as _ensure_geometry_table
 from layers.gpkg_tables import table_exists
-from layers.history_base import MAX_TEXT, HistoryError, check_text, date_str, now_utc, parse_date
+from layers.history_base import MAX_TEXT, HistoryError, date_str
 from layers.status_history import (STATUS_TABLE, StatusChange, add_status_arguments, record_status, run_status,
                                    status_as_of, status_history)
 from layers.status_history import ensure_table as _ensure_status_table
@@ -35,11 +34,6 @@ __all__ = ["HistoryError", "MAX_TEXT", "STATUS_TABLE", "GEOMETRY_TABLE", "Status
            "ensure_tables", "record_status", "status_as_of", "status_history", "record_geometry", "write_geometry",
            "restore_geometry", "geometry_history", "changes_since", "changed_since", "apply_history", "carry_over",
            "add_status_arguments", "run_status"]
-
-# layers.verification records with the same checks (its owner may import them from layers.history_base and
-# layers.feature_rows directly)
-_parse_date, _text, _locate, _now = parse_date, check_text, locate, now_utc
-
 
 def ensure_tables(conn: sqlite3.Connection) -> None:
     """Create both history tables (inside the caller's transaction) and register them for GDAL/QGIS."""

@@ -41,8 +41,7 @@ import filelock
 
 from core.errors import UserError
 from layers.gpkg_blob import register_gpkg_functions
-# re-exported: callers that write with plain SQL (layers.verification) reach them through this module
-from layers.gpkg_tables import pk_column, quote, refresh_table_stats, table_exists  # noqa: F401
+from layers.gpkg_tables import quote, refresh_table_stats, table_exists
 
 LOCK_TIMEOUT = 30.0      # seconds a writer waits for another writer before giving up with a clear message
 LOCK_POLL = 0.005        # a waiting writer retries this often (filelock polls; short so a busy writer cannot starve it)

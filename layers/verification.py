@@ -18,6 +18,7 @@ import pandas as pd
 from core.vocab import VERIFICATION_STATES
 from layers import safe_write as sw
 from layers.feature_rows import locate
+from layers.gpkg_tables import pk_column, quote, table_exists
 from layers.history_base import HistoryError, check_text, create_attributes_table, now_utc, parse_date
 
 TABLE = "verification_history"
@@ -72,19 +73,19 @@ def record_verification(gpkg, project_id: str, state: str, verified_on, *, sourc
 
 
 def _latest(conn) -> dict[str, str]:
-    if not sw.table_exists(conn, TABLE):
+    if not table_exists(conn, TABLE):
         return {}
     rows = conn.execute(f'SELECT project_id, state FROM "{TABLE}" ORDER BY verified_on, fid').fetchall()
     return dict(rows)  # the last row of each project wins
 
 
 def _set_state(conn, layer: str, fid: int) -> None:
-    if "verification" not in {r[1] for r in conn.execute(f"PRAGMA table_info({sw.quote(layer)})")}:
-        conn.execute(f'ALTER TABLE {sw.quote(layer)} ADD COLUMN "verification" TEXT')  # a file built before
-    pid = conn.execute(f'SELECT "id" FROM {sw.quote(layer)} WHERE {sw.quote(sw.pk_column(conn, layer))}=?',
+    if "verification" not in {r[1] for r in conn.execute(f"PRAGMA table_info({quote(layer)})")}:
+        conn.execute(f'ALTER TABLE {quote(layer)} ADD COLUMN "verification" TEXT')  # a file built before
+    pid = conn.execute(f'SELECT "id" FROM {quote(layer)} WHERE {quote(pk_column(conn, layer))}=?',
                        (fid,)).fetchone()[0]
     state = _latest(conn).get(pid, DEFAULT_STATE)
-    conn.execute(f'UPDATE {sw.quote(layer)} SET "verification"=? WHERE {sw.quote(sw.pk_column(conn, layer))}=?',
+    conn.execute(f'UPDATE {quote(layer)} SET "verification"=? WHERE {quote(pk_column(conn, layer))}=?',
                  (state, fid))
 
 
@@ -104,7 +105,7 @@ def apply(conn, present: set[str]) -> tuple[int, set[str]]:
 def history(gpkg, project_id: str | None = None) -> pd.DataFrame:
     conn = sw.connect(gpkg, readonly=True)
     try:
-        if not sw.table_exists(conn, TABLE):
+        if not table_exists(conn, TABLE):
             return pd.DataFrame(columns=["project_id", "state", "verified_on", "source", "note", "editor"])
         sql = f'SELECT project_id, state, verified_on, source, note, editor, recorded_at FROM "{TABLE}"'
         args = ()

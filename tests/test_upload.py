@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from geo import upload as up
-from geo.crs import gcj02_to_wgs84, to_metric, wgs84_to_gcj02
+from geo.crs import to_metric, wgs84_to_gcj02
 
 LINE = shapely.LineString([(115.70, 36.30), (115.85, 36.42), (116.00, 36.55)])
 PARK = shapely.Polygon([(115.94, 36.49), (115.96, 36.49), (115.96, 36.51), (115.94, 36.51)])
