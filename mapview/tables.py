@@ -1,17 +1,23 @@
-"""The tables pages show, with Chinese headings: the project table (its columns from core.fields, `table=`), the
-待核实 list, the vocabularies with their counts, and the sources of the shown projects."""
+"""The tables pages show, with Chinese headings: the project table (its columns from core.fields, `table=`; in
+layers.order's order, whole or in county sections), the 待核实 list, the vocabularies with their counts, and the
+sources of the shown projects."""
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
+import streamlit as st
 
 from core import fields
 from core.vocab import EVIDENCE_KINDS, label
-from layers import evidence, styles
-from layers.filters import COUNTY_ORDER
+from core.vocab import CITY_WIDE
+from layers import evidence, order, styles
 from layers.verification import to_verify
+from layers.filters import Q_MAX_CHARS
 from layers.popup import precision_text, source_zh
+from mapview import urlstate
 
-__all__ = ["project_table", "sources_table", "to_verify_table", "vocab_table"]
+__all__ = ["county_sections", "project_table", "sources_table", "to_verify_table", "vocab_table"]
 
 
 def _column(frame: pd.DataFrame, f: fields.Field) -> pd.Series | list:
@@ -26,11 +32,23 @@ def _column(frame: pd.DataFrame, f: fields.Field) -> pd.Series | list:
 
 def project_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The project table: one column per field with `table=` in core.fields, in that order, values as shown;
-    rows by county (the city's order, first county of each project), then name."""
-    rank = {c: i for i, c in enumerate(COUNTY_ORDER)}
-    first = frame["county"].map(lambda v: rank.get((fields.split_list(v) or [""])[0], len(rank)))
-    ordered = frame.assign(_c=first.values).sort_values(["_c", "name"], kind="stable")
+    rows as people read them (layers.order: county section in the city's order, then name in pinyin order)."""
+    ordered = order.ordered(frame)
     return pd.DataFrame({f.zh: _column(ordered, f) for f in fields.table()}).reset_index(drop=True)
+
+
+def section_heading(name: str, n: int) -> str:
+    where = f"{CITY_WIDE}及跨县项目" if name == CITY_WIDE else name
+    return f"{where}（{n} 个项目）"
+
+
+def county_sections(frame: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """The project table in county sections (layers.order.SECTIONS, those with projects): one per county with its
+    own projects, then the projects of several counties or of the whole city; each as (section, heading with the
+    count, table). Read one after another, the rows are those of project_table, in its order."""
+    where = frame["county"].map(order.section)
+    parts = [(name, frame[where == name]) for name in order.SECTIONS]
+    return [(name, section_heading(name, len(part)), project_table(part)) for name, part in parts if len(part)]
 
 
 def to_verify_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -81,3 +99,49 @@ def fitting_height(table: pd.DataFrame, row_px: int = 35, most: int = 300) -> in
     """A table's height that shows every row (Streamlit's rows are 35 px, the header too), up to `most` rows;
     longer tables scroll inside."""
     return row_px * (min(len(table), most) + 1) + 3
+
+
+# ---- the 项目表 page's widgets ---------------------------------------------------------------------------------
+
+def _on_search() -> None:
+    st.session_state.w_q = st.session_state.w_table_q  # the sidebar's search, so both boxes and the URL agree
+    urlstate.on_q()
+
+
+def _on_group() -> None:
+    st.session_state.pm_table_group = bool(st.session_state.w_table_group)
+
+
+def search_and_group(q: str) -> bool:
+    """The search box (the sidebar's search, within reach on a phone) and the 按县分组 toggle, which is kept across
+    pages; returns whether the table is grouped by county."""
+    ss = st.session_state
+    ss.w_table_q, ss.w_table_group = q, bool(ss.get("pm_table_group", False))
+    cols = st.columns([3, 1], vertical_alignment="bottom")
+    cols[0].text_input("搜索项目名称或别名", key="w_table_q", on_change=_on_search, placeholder="如：徒骇河、高铁",
+                       max_chars=Q_MAX_CHARS)
+    return cols[1].toggle("按县分组", key="w_table_group", on_change=_on_group,
+                          help="每个县(市、区)一节；涉及几个县的项目和全市项目单列一节")
+
+
+def _picked(key: str) -> None:
+    st.session_state.pm_table_pick = key
+
+
+def project_tables(frame: pd.DataFrame, grouped: bool) -> pd.Series | None:
+    """The project table, whole or one table per county section (county_sections); returns the selected row (the
+    one chosen last when rows of several sections are selected), or None."""
+    parts = county_sections(frame) if grouped else [("", "", project_table(frame))]
+    selected = {}
+    for name, heading, table in parts:
+        if heading:
+            st.subheader(heading, anchor=False)
+        key = f"pm_table_{name}" if name else "pm_table"
+        event = st.dataframe(table, hide_index=True, width="stretch", height=fitting_height(table), key=key,
+                             on_select=functools.partial(_picked, key), selection_mode="single-row",
+                             column_config={"目标年份": st.column_config.NumberColumn(format="%d")})
+        if event and event.selection and event.selection.rows:
+            selected[key] = table.iloc[event.selection.rows[0]]
+    if not selected:
+        return None
+    return selected.get(st.session_state.get("pm_table_pick"), next(iter(selected.values())))

@@ -1,4 +1,4 @@
-"""项目表: the filtered projects, sortable and searchable, with "locate on map"."""
+"""项目表: the filtered projects, searchable, sortable, whole or by county, with "locate on map"."""
 import streamlit as st
 
 from mapview import tables, ui
@@ -6,16 +6,12 @@ from layers.escape import md
 
 c = ui.ctx()
 st.title("项目表")
-st.caption(ui.summary(c) + "。点击表头排序；表格右上角的放大镜可在表内搜索；选中一行后可在地图上定位。")
+st.caption(ui.summary(c) + "。按县(市、区)、再按项目名称拼音排列；点击表头可改为按该列排序。选中一行后可在地图上定位。")
 ui.notices()
 
-table = tables.project_table(c.filtered)
-event = st.dataframe(table, hide_index=True, width="stretch", height=tables.fitting_height(table), on_select="rerun",
-                     selection_mode="single-row", key="pm_table",
-                     column_config={"目标年份": st.column_config.NumberColumn(format="%d")})
-rows = event.selection.rows if event and event.selection else []
-if rows:
-    sel = table.iloc[rows[0]]
+grouped = tables.search_and_group(c.filters.q)
+sel = tables.project_tables(c.filtered, grouped)
+if sel is not None:
     cols = st.columns([4, 1], vertical_alignment="center")
     cols[0].markdown(f"已选：**{md(sel['项目名称'])}**（{md(sel['编号'])}）")
     if cols[1].button("在地图上定位", type="primary", width="stretch"):
