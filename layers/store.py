@@ -1,16 +1,18 @@
-"""Where the GeoPackage lives and how its layers are named: the contract between builder, CLI and app."""
+"""Where the GeoPackage lives and how its layers are named: the contract between builder, CLI and app.
+
+Light to import (the map page reads paths from here): geopandas, pandas and pyogrio are imported where used."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import geopandas as gpd
-import pandas as pd
-import pyogrio
+from typing import TYPE_CHECKING
 
 from core import fields
 from core.errors import UserError
 from layers.safe_write import recover
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -54,6 +56,7 @@ def existing(path: str | os.PathLike) -> Path:
 
 
 def _layers(path) -> dict[str, str]:
+    import pyogrio
     try:
         return dict(pyogrio.list_layers(path))
     except (pyogrio.errors.DataSourceError, OSError) as err:
@@ -61,6 +64,7 @@ def _layers(path) -> dict[str, str]:
 
 
 def read_counties(path: str | os.PathLike) -> gpd.GeoDataFrame:
+    import geopandas as gpd
     recover(path)  # GDAL opens read-only: a killed writer's journal must be rolled back first
     _layers(path)
     return gpd.read_file(path, layer=COUNTIES_LAYER, engine="pyogrio")
@@ -68,6 +72,8 @@ def read_counties(path: str | os.PathLike) -> gpd.GeoDataFrame:
 
 def read_projects(path: str | os.PathLike) -> gpd.GeoDataFrame:
     """All project features of every geometry type, one GeoDataFrame in EPSG:4326, ordered by id."""
+    import geopandas as gpd
+    import pandas as pd
     recover(path)
     present = _layers(path)
     frames = [gpd.read_file(path, layer=layer, engine="pyogrio")
