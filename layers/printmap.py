@@ -19,7 +19,7 @@ import shapely
 from core.errors import UserError
 from core.region import REGION_BOX
 from core.vocab import CATEGORIES, PRECISIONS, STATUSES
-from layers import atomic, fonts, symbols
+from layers import atomic, fonts, order, symbols
 
 METRIC = "EPSG:4548"
 A4_LANDSCAPE = (11.69, 8.27)
@@ -210,7 +210,7 @@ def _sheet(projects, counties, place: str, listed, data_date):
     fig.axes[0].set_position((0.02, 0.36, 0.72, 0.53))
     lines = []
     for code, (label, _) in STATUSES.items():
-        rows = listed[listed["status"] == code].sort_values("name")
+        rows = order.ordered(listed[listed["status"] == code])
         if len(rows):
             lines.append(f"【{label}】{len(rows)} 项")
             lines += [f"  {r.name} — {'、'.join(str(r.lead_agency or '').split(';'))}" for r in rows.itertuples()]

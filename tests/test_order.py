@@ -35,3 +35,16 @@ def test_ordered_is_by_county_section_in_the_citys_order_then_pinyin():
     got = order.ordered(frame)
     assert got["name"].tolist() == ["安居路", "徒骇河", "重点公园", "北馆陶路", "卫运河桥", "安澜湖", "马颊河"]
     assert got.index.tolist() == [6, 2, 3, 5, 0, 4, 1]  # rows keep their labels (a caller can join back)
+
+
+def test_the_print_maps_county_sheets_list_projects_in_pinyin_order():
+    from benchmarks.synthetic import county_frame, project_frame
+    from layers import printmap
+    projects = project_frame(40, hostile=False).assign(status="proposed")
+    names = {"P00008": "重庆路工程", "P00016": "安阳路工程", "P00024": "北环路工程", "P00032": "徒骇河工程"}
+    projects["name"] = [names.get(i, n) for i, n in zip(projects["id"], projects["name"])]
+    sheet = printmap.county_sheets(projects, county_frame())[1]  # 东昌府区
+    listed = [line.split(" — ")[0].strip() for t in sheet.texts for line in t.get_text().splitlines()
+              if line.startswith("  ")]
+    mine = [n for n in listed if n in names.values()]
+    assert mine == ["安阳路工程", "北环路工程", "重庆路工程", "徒骇河工程"] != sorted(mine)
