@@ -1,5 +1,5 @@
 """python -m layers build | export | report | status | verify | import-geometries | views | png | pdf | sheets |
-bundle — see `python -m layers --help`."""
+bundle | api — see `python -m layers --help`."""
 from __future__ import annotations
 
 import argparse
@@ -35,6 +35,8 @@ def parser() -> argparse.ArgumentParser:
     _import_arguments(sub.add_parser("import-geometries", help="replace the geometries of the projects named by "
                                      "'id' in a file (GeoJSON, GeoPackage, zipped Shapefile, KML): all or nothing"))
     outputs_cli.add_parsers(sub)
+    from layers import api
+    api.add_arguments(sub.add_parser("api", help="serve the store read-only as OGC API – Features (QGIS, GDAL)"))
     return p
 
 
@@ -148,8 +150,14 @@ def _today() -> str:
     return dt.date.today().isoformat()
 
 
+def _api(args) -> int:
+    from layers.api import run_command
+    return run_command(args)
+
+
 COMMANDS = {"build": _build, "export": _export, "report": _report, "status": _status, "verify": _verify,
-            "import-geometries": _import_geometries, **outputs_cli.COMMANDS}
+            "import-geometries": _import_geometries, **outputs_cli.COMMANDS,
+            "api": _api}
 
 
 if __name__ == "__main__":

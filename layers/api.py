@@ -1,0 +1,242 @@
+"""`python -m layers api`: a live, read-only OGC API – Features layer of the store for GIS staff (QGIS, ArcGIS Pro,
+GDAL), served by pygeoapi with the providers of layers.api_provider.
+
+Collections: ``projects`` (every geometry type in one collection, the fields of core/fields.py, the features and
+filters of ``python -m layers export``), ``counties`` and ``history`` (status changes). Queries: ``bbox``,
+``status``/``county``/``category`` (codes or Chinese labels, several comma-separated), ``limit``/``offset``,
+``sortby``, ``properties``, ``skipGeometry``, ``crs`` (CRS84, EPSG:4326, CGCS2000 EPSG:4490), ``f=json|html``.
+
+Read-only by construction: the Flask app here routes GET (and HEAD) only — no POST/PUT/DELETE route exists — and
+the conformance declaration does not claim Part 4 (create/replace/delete). The store's source is fixed at start; a
+request's values are checked by the providers and never reach SQL or a file path. Pages are bounded
+(``MAX_ITEMS``). It binds to 127.0.0.1 unless told otherwise.
+
+pygeoapi's own HTML templates load Bootstrap and Leaflet from CDNs; the templates in ``layers/api_templates``
+replace the ones that would (the base page, the collection, items and item pages, the OpenAPI viewers), and draw
+the map with the Leaflet copy the app serves (static/vendor/leaflet): the HTML pages load nothing from elsewhere.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import sys
+from pathlib import Path
+
+from core.errors import UserError
+from layers.store import gpkg_path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = Path(__file__).resolve().parent / "api_templates"
+CITY_NAME = "聊城市"  # the region (a region file will name it, issue 11 item 5)
+LEAFLET = ROOT / "static" / "vendor" / "leaflet"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5050
+DEFAULT_ITEMS = 100
+MAX_ITEMS = 10_000          # features per page at most (a larger limit is cut to this)
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CRS_LIST = [CRS84, "http://www.opengis.net/def/crs/EPSG/0/4326", "http://www.opengis.net/def/crs/EPSG/0/4490"]
+PART4 = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete"
+UNSERVED_RELS = {"http://www.opengis.net/def/rel/ogc/1.0/processes", "http://www.opengis.net/def/rel/ogc/1.0/job-list",
+                 "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"}
+COLLECTIONS = {  # id → (provider class, title, description, keywords)
+    "projects": ("ProjectsProvider", f"{CITY_NAME}规划项目 projects",
+                 "规划实施项目（点、线、面），字段见数据字典；status/county/category 可按代码或中文筛选",
+                 ["规划", "项目", "planning", "projects"]),
+    "counties": ("CountiesProvider", "县(市、区) counties", "行政区划边界（县级）", ["行政区划", "boundaries"]),
+    "history": ("HistoryProvider", "状态变更记录 status history",
+                "每次状态变更一条记录；几何为项目当前位置（项目已不在库中时为空）", ["历史", "history"]),
+}
+
+
+class ApiError(UserError):
+    """A source the API cannot serve (missing GeoPackage, a database engine not available)."""
+
+
+# --------------------------------------------------------------------------------------------- configuration
+
+def resolve_source(db: str | None = None, gpkg: str | None = None) -> str:
+    """The store to serve: --db URL (PostGIS, through layers.stores when that exists) or a GeoPackage path."""
+    if db:
+        raise ApiError("PostGIS 存储尚未接入本项目（layers.stores）；请用 --gpkg 提供 GeoPackage",
+                       f"--db {db.split('@')[-1]!r}: the PostGIS store (layers.stores) is not available in this "
+                       f"version; serve a GeoPackage with --gpkg")
+    from layers.store import existing
+    return str(existing(gpkg_path(gpkg)).resolve())
+
+
+def _bbox(frames) -> list[float]:
+    bounds = [f.total_bounds for f in frames if len(f) and f.geometry.notna().any()]
+    if not bounds:
+        return [-180.0, -90.0, 180.0, 90.0]
+    return [round(float(min(b[0] for b in bounds)), 6), round(float(min(b[1] for b in bounds)), 6),
+            round(float(max(b[2] for b in bounds)), 6), round(float(max(b[3] for b in bounds)), 6)]
+
+
+def config(source: str, url: str) -> dict:
+    """pygeoapi's configuration for ``source``, served at ``url`` (the base URL clients see)."""
+    from layers.api_provider import cached
+    extent = _bbox([cached(source, "counties"), cached(source, "projects")])
+    resources = {}
+    for cid, (provider, title, description, keywords) in COLLECTIONS.items():
+        resources[cid] = {
+            "type": "collection", "title": title, "description": description, "keywords": keywords,
+            "links": [],
+            "extents": {"spatial": {"bbox": extent, "crs": CRS84}},
+            "providers": [{"type": "feature", "name": f"layers.api_provider.{provider}", "data": source,
+                           "id_field": "id", "title_field": "name" if cid != "history" else "project_id",
+                           "crs": CRS_LIST, "storage_crs": CRS84}],
+        }
+    return {
+        "server": {"bind": {"host": "127.0.0.1", "port": 0}, "url": url.rstrip("/"),
+                   "mimetype": "application/json; charset=UTF-8", "encoding": "utf-8", "languages": ["en-US"],
+                   "pretty_print": False, "limits": {"default_items": DEFAULT_ITEMS, "max_items": MAX_ITEMS,
+                                                     "on_exceed": "throttle"},
+                   "map": {"url": "", "attribution": ""},
+                   "templates": {"path": str(TEMPLATES), "static": str(LEAFLET)}},
+        "logging": {"level": "ERROR"},
+        "metadata": {
+            "identification": {"title": f"{CITY_NAME}规划项目图 · OGC API – Features",
+                               "description": "规划项目、县域和状态变更记录（只读）",
+                               "keywords": ["规划", "OGC API Features"], "keywords_type": "theme",
+                               "terms_of_service": "", "url": url.rstrip("/")},
+            "license": {"name": "内部使用 internal use", "url": url.rstrip("/")},
+            "provider": {"name": f"{CITY_NAME}规划项目图", "url": url.rstrip("/")},
+            "contact": {"name": "", "position": "", "address": "", "city": CITY_NAME, "stateorprovince": "",
+                        "postalcode": "", "country": "CN", "phone": "", "fax": "", "email": "", "url": "",
+                        "hours": "", "instructions": "", "role": "pointOfContact"},
+        },
+        "resources": resources,
+    }
+
+
+# ----------------------------------------------------------------------------------------------- the web app
+
+def make_app(source: str, url: str):
+    """The WSGI app: pygeoapi's API behind GET-only routes (no route that writes exists)."""
+    from flask import Flask, abort, make_response, request, send_from_directory
+    from pygeoapi import api as core_api
+    from pygeoapi.api import API, APIRequest, apply_gzip
+    from pygeoapi.api import itemtypes as itemtypes_api
+    from pygeoapi.openapi import get_oas
+
+    cfg = config(source, url)
+    api = API(cfg, get_oas(cfg, fail_on_invalid_collection=True))
+    app = Flask(__name__, static_folder=None)
+    app.url_map.strict_slashes = False
+
+    def run(function, *args, check=True):
+        req = APIRequest.from_flask(request, api.locales)
+        if check and not req.is_valid():
+            headers, status, content = api.get_format_exception(req)
+        else:
+            headers, status, content = function(api, req, *args)
+            content = apply_gzip(headers, content)
+        resp = make_response(content, status)
+        for key, value in (headers or {}).items():
+            resp.headers[key] = value
+        return resp
+
+    def landing():
+        resp = run(core_api.landing_page)
+        return _edit_json(resp, lambda d: d.update(links=[k for k in d["links"] if k["rel"] not in UNSERVED_RELS]))
+
+    def conformance():
+        resp = run(core_api.conformance)
+        return _edit_json(resp, lambda d: d.update(conformsTo=[c for c in d["conformsTo"] if c != PART4]))
+
+    routes = {
+        "/": landing,
+        "/openapi": lambda: run(core_api.openapi_),
+        "/conformance": conformance,
+        "/collections": lambda: run(core_api.describe_collections, None),
+        "/collections/<collection_id>": lambda collection_id: run(core_api.describe_collections, collection_id),
+        "/collections/<collection_id>/queryables":
+            lambda collection_id: run(itemtypes_api.get_collection_queryables, collection_id),
+        "/collections/<collection_id>/schema":
+            lambda collection_id: run(core_api.get_collection_schema, collection_id),
+        "/collections/<collection_id>/items":
+            lambda collection_id: run(itemtypes_api.get_collection_items, collection_id, check=False),
+        "/collections/<collection_id>/items/<item_id>":
+            lambda collection_id, item_id: run(itemtypes_api.get_collection_item, collection_id, item_id),
+    }
+    for i, (rule, view) in enumerate(routes.items()):
+        app.add_url_rule(rule, f"r{i}", view, methods=["GET"])
+
+    @app.get("/static/<path:name>")
+    def static(name):
+        if name.startswith("leaflet/"):
+            return send_from_directory(LEAFLET, name.removeprefix("leaflet/"))  # refuses paths leaving the folder
+        abort(404)
+
+    @app.after_request
+    def headers(resp):
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        if resp.mimetype == "text/html":  # the pages load nothing from elsewhere; say so to the browser too
+            resp.headers["Content-Security-Policy"] = ("default-src 'self'; img-src 'self' data:; "
+                                                       "style-src 'self' 'unsafe-inline'; "
+                                                       "script-src 'self' 'unsafe-inline'")
+        return resp
+
+    return app
+
+
+def _edit_json(resp, change):
+    """Apply ``change`` to a JSON response's document (HTML and other responses pass unchanged)."""
+    if resp.mimetype not in ("application/json", "application/geo+json") or resp.status_code != 200:
+        return resp
+    doc = json.loads(resp.get_data())
+    change(doc)
+    resp.set_data(json.dumps(doc, ensure_ascii=False))
+    return resp
+
+
+# ------------------------------------------------------------------------------------------------------ serve
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def serve(source: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, url: str | None = None) -> None:
+    """Serve until interrupted. Port 0: any free port. Prints the address once it accepts connections."""
+    from werkzeug.serving import make_server
+
+    app_box = {}
+    server = make_server(host, port, lambda env, start: app_box["app"](env, start), threaded=True)
+    shown_host = f"[{host}]" if ":" in host else host
+    base = url or f"http://{shown_host}:{server.server_port}"
+    app_box["app"] = make_app(source, base)
+    logging.getLogger("pygeoapi").setLevel(logging.CRITICAL)  # it logs every 400 with a traceback
+    logging.getLogger("werkzeug").setLevel(logging.INFO)  # one line per request
+    if not _loopback(host):
+        print(f"注意：监听 {host}，网络上的其他计算机也能读取（只读）。 / listening on {host}: reachable from the "
+              f"network (read-only)", file=sys.stderr)
+    print(f"OGC API – Features: {base}/  ({source}; Ctrl+C 停止 / stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free port)")
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this "
+                                                         f"computer only)")
+    p.add_argument("--url", default=None, help="the base URL clients use, when behind a reverse proxy "
+                                               "(default http://HOST:PORT)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--db", default=None, help="PostGIS store URL (postgresql://…)")
+    src.add_argument("--gpkg", default=None, help="GeoPackage (default $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
+
+
+def run_command(args) -> int:
+    if not 0 <= args.port <= 65535:
+        raise ApiError(f"端口 {args.port} 无效", f"port {args.port} is not in 0–65535")
+    serve(resolve_source(args.db, args.gpkg), host=args.host, port=args.port, url=args.url)
+    return 0
