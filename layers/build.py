@@ -19,7 +19,8 @@ from core.errors import UserError
 from geo import boundaries
 from geo import gazetteer as gaz
 from geo.geocode import GeocodeError, Geocoder
-from layers import evidence, feature_rows, history, qgis_styles, registry, report, safe_write, verification
+from layers import (evidence, feature_rows, history, qgis_styles, registry, report, safe_write, verification,
+                    webpayload)
 from layers.store import COUNTIES_LAYER, DEFAULT_REGISTRY, PROJECT_LAYERS, gpkg_path, layer_for
 
 
@@ -79,22 +80,45 @@ def write_gpkg(path: Path, counties: gpd.GeoDataFrame, projects: gpd.GeoDataFram
 
 def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.PathLike | None = None,
           gazetteer_path: str | os.PathLike = gaz.DEFAULT_PATH, online=None,
-          evidence_path: str | os.PathLike = evidence.DEFAULT_PATH) -> dict:
-    """Build the GeoPackage; returns the geocoding summary (layers.report.summarize) with the edits re-applied."""
+          evidence_path: str | os.PathLike = evidence.DEFAULT_PATH, db: str | None = None) -> dict:
+    """Build the GeoPackage (or, with ``db``, a postgresql:// URL, the PostGIS store); returns the geocoding
+    summary (layers.report.summarize) with the edits re-applied."""
+    if db:
+        from layers.stores import open_store
+        dest = open_store(db)
+        gdf = geocode_registry(registry.load(registry_path), Geocoder(gaz.load(gazetteer_path), online=online),
+                               evidence.load(evidence_path))
+        summary = report.summarize(gdf)
+        summary["edits"] = dest.write_build(boundaries.counties(), gdf)
+        return summary
     target = safe_write.resolve_target(gpkg_path(out))  # through a symlink: replace the file, keep the link
     safe_write.recover(target)  # a killed editor's journal: roll it back now (or say why not) before geocoding
     projects = registry.load(registry_path)  # raises RegistryError listing every bad row
     gdf = geocode_registry(projects, Geocoder(gaz.load(gazetteer_path), online=online), evidence.load(evidence_path))
+    kept = replace_gpkg(target, boundaries.counties(), gdf)
+    summary = report.summarize(gdf)
+    summary["edits"] = kept
+    return summary
+
+
+def replace_gpkg(target: str | os.PathLike, counties: gpd.GeoDataFrame, projects: gpd.GeoDataFrame, *,
+                 tables: dict | None = None) -> dict:
+    """Write counties and projects into a new file beside ``target`` and replace it atomically. The history of the
+    old file is carried over and re-applied (layers.carry_over) — or, with ``tables`` (a copy: layers.stores), those
+    history rows are written as they are and nothing is re-applied. Returns the carry-over report."""
+    target = safe_write.resolve_target(target)
+    safe_write.recover(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}.building-{os.getpid()}.gpkg")
     _remove_leftovers(target)
     try:
-        write_gpkg(tmp, boundaries.counties(), gdf)
+        write_gpkg(tmp, counties, projects)
         _pause_for_tests("written")
         with safe_write.locked(target):  # the editors' lock: a rebuild never races a status update
             safe_write.recover(target)  # no journal may outlive the replace: it would be rolled into the new file
             try:
-                kept = history.carry_over(target if target.exists() else None, tmp)
+                kept = (history.carry_over(target if target.exists() else None, tmp) if tables is None
+                        else history.write_tables(tmp, tables))
             except sqlite3.DatabaseError as err:
                 if safe_write.hot_journal(target):
                     raise BuildError(f"{target}：上次中断的写入无法回滚，请勿删除该文件或其日志；未作任何更改。",
@@ -102,15 +126,14 @@ def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.Pat
                                      f"do not delete the file or its journal; nothing was changed") from None
                 raise BuildError(f"{target} 不是 GeoPackage；未作任何更改。",
                                  f"{target} exists but is not a GeoPackage ({err}); nothing was changed") from None
+            webpayload.prebuild(tmp)  # the map's payloads, so the app's first open needs no geometry work
             _pause_for_tests("replacing")
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    summary = report.summarize(gdf)
-    summary["edits"] = kept
-    return summary
+    return kept
 
 
 def _pause_for_tests(stage: str) -> None:

@@ -11,7 +11,7 @@ from layers import geometry_history, safe_write as sw, status_history, verificat
 from layers.feature_rows import all_ids, locate, write_feature_geometry
 from layers.gpkg_tables import columns, pk_column, quote
 
-__all__ = ["apply_history", "carry_over"]
+__all__ = ["apply_history", "carry_over", "write_tables"]
 
 
 def _copy_table(conn, table: str) -> int:
@@ -94,3 +94,43 @@ def carry_over(old_gpkg: Path | None, new_gpkg: Path) -> dict:
     report["status_rows"] = copied[status_history.STATUS_TABLE]
     report["geometry_rows"] = copied[geometry_history.GEOMETRY_TABLE]
     return report
+
+
+def write_tables(new_gpkg: Path, tables: dict) -> dict:
+    """Write history rows as they are (``fid`` kept) into the freshly built ``new_gpkg``: a copy of a whole store
+    (layers.stores), whose features already show them — nothing is re-applied. ``tables``: table name → a
+    DataFrame with that table's columns (layers.stores.HISTORY_TABLES). Returns the rows written per table."""
+    ensure = {status_history.STATUS_TABLE: status_history.ensure_table,
+              geometry_history.GEOMETRY_TABLE: geometry_history.ensure_table,
+              verification.TABLE: verification.ensure_table, views.TABLE: views.ensure_table}
+    written = {}
+    conn = sw.connect(Path(new_gpkg))
+    try:
+        with sw.transaction(conn):
+            for table, make in ensure.items():
+                make(conn)
+                df = tables.get(table)
+                written[table] = 0 if df is None else len(df)
+                if df is None or df.empty:
+                    continue
+                cols = [c for c in df.columns if c in set(columns(conn, table))]
+                rows = [tuple(_plain(v) for v in r) for r in df[cols].itertuples(index=False, name=None)]
+                conn.executemany(f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in cols)}) "
+                                 f"VALUES ({', '.join('?' * len(cols))})", rows)
+                conn.touch(table, geometry=False)
+    finally:
+        conn.close()
+    return {"status_applied": 0, "geometry_applied": 0, "verification_applied": 0, "missing": [],
+            "status_rows": written[status_history.STATUS_TABLE],
+            "geometry_rows": written[geometry_history.GEOMETRY_TABLE], "written": written}
+
+
+def _plain(value):
+    """A pandas cell as sqlite3 takes it: None for missing, Python numbers for numpy ones."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (bytes, bytearray, memoryview)):
+        return value.item()
+    return value

@@ -16,7 +16,7 @@ from core.errors import UserError
 from layers import atomic
 
 __all__ = ["Editor", "EditorError", "DEFAULT_FILE", "ROUNDS", "MIN_PASSWORD", "MAX_PASSWORD_BYTES", "editors_file",
-           "load_file", "load_secrets", "load_editors", "hash_password", "add_editor"]
+           "load_file", "load_secrets", "load_editors", "hash_password", "add_editor", "save_accounts"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / "config" / "editors.toml"
@@ -114,10 +114,22 @@ def add_editor(username: str, password: str, *, name: str | None = None, path: P
     path = Path(path) if path else editors_file()
     editors = load_file(path)
     editors[username] = Editor(username, (name or username).strip(), hash_password(password, rounds))
+    return save_accounts(editors, path)
+
+
+def save_accounts(editors: dict[str, Editor], path: Path | None = None, *, merge: bool = False) -> Path:
+    """Write these accounts (bcrypt hashes only) to the TOML file, atomically, mode 0600; ``merge`` keeps the file's
+    other accounts (these win). Used by add_editor and by copying a store (layers.stores). Returns the file."""
+    path = Path(path) if path else editors_file()
+    if merge:
+        editors = {**load_file(path), **editors}
+    _parse({e.username: {"name": e.name, "password_hash": e.password_hash} for e in editors.values()}, str(path))
     lines = ["# Editors of the Liaocheng project map. bcrypt hashes only; keep this file out of git.",
              "# Written by `python -m layers.editors add`.", ""]
     for user in sorted(editors):
         e = editors[user]
+        if not USERNAME_RE.fullmatch(user):
+            raise EditorError(f"用户名 {user[:64]!r} 无效。", f"Invalid user name {user[:64]!r}.")
         lines += [f"[editors.{user}]", f"name = {_toml_str(e.name)}", f"password_hash = {_toml_str(e.password_hash)}",
                   ""]
     path.parent.mkdir(parents=True, exist_ok=True)  # config/ on a fresh machine

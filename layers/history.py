@@ -20,7 +20,7 @@ import sqlite3
 import pandas as pd
 
 from layers import safe_write as sw
-from layers.carry_over import apply_history, carry_over
+from layers.carry_over import apply_history, carry_over, write_tables
 from layers.geometry_history import (GEOMETRY_TABLE, GeometryChange, geometry_history, record_geometry,
                                      restore_geometry, write_geometry)
 from layers.geometry_history import ensure_table as _ensure_geometry_table
@@ -33,7 +33,7 @@ from layers.status_history import ensure_table as _ensure_status_table
 __all__ = ["HistoryError", "MAX_TEXT", "STATUS_TABLE", "GEOMETRY_TABLE", "StatusChange", "GeometryChange",
            "ensure_tables", "record_status", "status_as_of", "status_history", "record_geometry", "write_geometry",
            "restore_geometry", "geometry_history", "changes_since", "changed_since", "apply_history", "carry_over",
-           "add_status_arguments", "run_status"]
+           "write_tables", "add_status_arguments", "run_status"]
 
 def ensure_tables(conn: sqlite3.Connection) -> None:
     """Create both history tables (inside the caller's transaction) and register them for GDAL/QGIS."""
