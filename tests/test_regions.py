@@ -187,3 +187,26 @@ def test_unknown_region_names_are_a_user_error(name):
     with pytest.raises(RegionError) as err:
         regions.load(name)
     assert "heze" in err.value.en and "liaocheng" in err.value.en  # says what can be chosen
+
+
+def test_heze_hinted_geometries_reach_the_counties_they_list():
+    """A point or schematic line, widened by its radius, touches every county its row names (the data agree)."""
+    from shapely.geometry import LineString, Point
+
+    r, projects, _, places = heze_tables()
+    by_name = {g["name"]: g for g in places}
+    polygons = {c.name: geo_crs.to_metric(geo_crs.geom_gcj02_to_wgs84(read_amap_county(c.adcode))) for c in r.counties}
+    checked = 0
+    for p in projects:
+        kind, _, arg = p["locate"].partition(":")
+        if kind not in ("point", "line"):
+            continue
+        names, _, radius = arg.partition("~")
+        used = [by_name[n] for n in names.split(">")]
+        xy = [(float(g["lon"]), float(g["lat"])) for g in used]
+        geom = Point(xy[0]) if kind == "point" else LineString(xy)
+        reach = geo_crs.to_metric(geom).buffer(float(radius) if radius else max(float(g["precision_m"]) for g in used))
+        missed = [c for c in fields.split_list(p["county"]) if not polygons[c].intersects(reach)]
+        assert not missed, (p["id"], missed)
+        checked += 1
+    assert checked >= 5
