@@ -7,7 +7,8 @@ import pandas as pd
 from core.vocab import CATEGORIES, STATUSES, label
 from layers.filters import COUNTY_ORDER, parts
 
-__all__ = ["STATUS_COLORS", "STATUS_ORDER", "by_category_status", "by_county_status", "chart"]
+__all__ = ["STATUS_COLORS", "STATUS_ORDER", "by_category_status", "by_county_status", "chart", "county_note",
+           "sections"]
 
 STATUS_ORDER = list(STATUSES)
 # The bars' colour per status (grey: not started or halted; warm: under way; green: done).
@@ -55,10 +56,16 @@ def _long(table: pd.DataFrame, y: str) -> pd.DataFrame:
     return long.assign(序=long["状态"].map({label("status", s): i for i, s in enumerate(STATUS_ORDER)}))
 
 
-def chart(table: pd.DataFrame, y: str, title: str) -> alt.Chart:
-    """Stacked bars of a cross-table (by_county_status / by_category_status), coloured by status."""
-    return (alt.Chart(_long(table, y), title=title).mark_bar()
-            .encode(y=alt.Y(f"{y}:N", sort=None, title=None),
+def rows_of(table: pd.DataFrame) -> list[str]:
+    """The rows of a cross-table in its order, without the 合计 row: the chart's bars in the same order."""
+    return [str(r) for r in table.index if r != "合计"]
+
+
+def chart(table: pd.DataFrame, y: str, title: str | None = None) -> alt.Chart:
+    """Stacked bars of a cross-table (by_county_status / by_category_status), coloured by status, one bar per row
+    in the table's order. No title by default: the page's heading names it (a title once, not twice)."""
+    return (alt.Chart(_long(table, y), **({"title": title} if title else {})).mark_bar()
+            .encode(y=alt.Y(f"{y}:N", sort=rows_of(table), title=None),
                     x=alt.X("项目数:Q", title="项目数", axis=alt.Axis(tickMinStep=1, format="d")),  # counts: whole
                     color=alt.Color("状态:N", scale=alt.Scale(domain=[label("status", s) for s in STATUS_ORDER],
                                                             range=[STATUS_COLORS[s] for s in STATUS_ORDER]),
@@ -66,3 +73,19 @@ def chart(table: pd.DataFrame, y: str, title: str) -> alt.Chart:
                     order=alt.Order("序:Q"),
                     tooltip=[y, "状态", "项目数"])
             .properties(height=alt.Step(26)))
+
+
+def county_note(table: pd.DataFrame) -> str | None:
+    """Where by_county_status's 合计 is shown: why the counties add up to more (None when they do not)."""
+    total, counted = int(table.loc["合计", "合计"]), int(table.drop(index="合计")["合计"].sum())
+    if counted <= total:
+        return None
+    return (f"合计为项目数（{total} 个）。跨县项目计入所涉及的每个县(市、区)，"
+            f"所以各县(市、区)的数字加起来（{counted}）多于合计。")
+
+
+def sections(gdf: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str | None]]:
+    """The statistics page's sections: (heading, cross-table, its row field, a note for the total or None)."""
+    county = by_county_status(gdf)
+    return [("按县(市、区)与状态", county, "县(市、区)", county_note(county)),
+            ("按类别与状态", by_category_status(gdf), "类别", None)]
