@@ -121,7 +121,9 @@ def make_app(source: str, url: str):
     from pygeoapi.openapi import get_oas
 
     cfg = config(source, url)
-    api = API(cfg, get_oas(cfg, fail_on_invalid_collection=True))
+    oas = get_oas(cfg, fail_on_invalid_collection=True)
+    oas["paths"] = {path: ops for path, ops in oas["paths"].items() if not path.startswith("/jobs")}  # not served
+    api = API(cfg, oas)
     app = Flask(__name__, static_folder=None)
     app.url_map.strict_slashes = False
 
