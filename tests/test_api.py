@@ -231,6 +231,21 @@ def test_collections_and_conformance_as_qgis_reads_them(server):
                for ops in oas["paths"].values()), "only reading is described"
 
 
+def test_gdal_reads_it_as_a_client_does(server, store, tmp_path):
+    """GDAL's OGC API – Features client (the OAPIF driver; QGIS has its own, reading the same documents)."""
+    import pyogrio
+    url = f"OAPIF:{server}"
+    assert [name for name, _ in pyogrio.list_layers(url)] == ["projects", "counties", "history"]
+    expected = {f["id"]: shape(f["geometry"]) for f in exported(store, tmp_path)}
+    got = pyogrio.read_dataframe(url, layer="projects")
+    assert sorted(got["id"]) == sorted(expected)
+    assert all(g.equals_exact(expected[i], 1e-9) for i, g in zip(got["id"], got.geometry))
+    building = pyogrio.read_dataframe(url, layer="projects", where="status = 'under_construction'")
+    assert sorted(building["id"]) == sorted(f["id"] for f in exported(store, tmp_path, "--status",
+                                                                       "under_construction"))
+    assert pyogrio.read_info(url, layer="projects")["features"] == len(expected)
+
+
 def test_items_as_geojson_for_a_geojson_client(server):
     status, hdrs, doc = get(server, "/collections/projects/items", {"limit": 2},
                             headers={"Accept": "application/geo+json, application/json;q=0.9"})
