@@ -23,7 +23,8 @@ from layers.history_base import HistoryError
 from layers.store import PROJECT_LAYERS
 
 __all__ = ["project_layers", "all_ids", "locate", "current_statuses", "write_feature_geometry",
-           "LAYER_GEOMETRY_TYPES", "write_project_layer", "ensure_project_layers"]
+           "LAYER_GEOMETRY_TYPES", "write_project_layer", "ensure_project_layers", "unknown_id_error", "layer_of_type",
+           "fit_to_layer"]
 
 # how the builder writes them: points single-part, lines and polygons promoted to multi-part
 LAYER_GEOMETRY_TYPES = {PROJECT_LAYERS["Point"]: "Point", PROJECT_LAYERS["LineString"]: "MultiLineString",
@@ -56,9 +57,14 @@ def locate(conn: sqlite3.Connection, project_id: str) -> tuple[str, int]:
     if len(hits) > 1:
         raise HistoryError(f"项目编号 {project_id!r} 在 GeoPackage 中出现 {len(hits)} 次，请先重建。",
                            f"Project id {project_id!r} occurs {len(hits)} times in the GeoPackage; rebuild it first.")
-    close = difflib.get_close_matches(str(project_id), all_ids(conn), n=5, cutoff=0.6)
+    raise unknown_id_error(project_id, all_ids(conn))
+
+
+def unknown_id_error(project_id: str, ids: list[str]) -> HistoryError:
+    """The error for an id no feature has, naming up to five similar ones (every engine: layers.stores)."""
+    close = difflib.get_close_matches(str(project_id), ids, n=5, cutoff=0.6)
     hint = f"相近的编号 / similar ids: {', '.join(close)}" if close else "请检查编号 / check the id"
-    raise HistoryError(f"未知项目编号 {project_id!r}。", f"Unknown project id {project_id!r}. {hint}")
+    return HistoryError(f"未知项目编号 {project_id!r}。", f"Unknown project id {project_id!r}. {hint}")
 
 
 def current_statuses(conn: sqlite3.Connection) -> dict[str, str]:
@@ -94,11 +100,22 @@ def _fit_to_layer(geom, declared: str):
         f"disconnected parts. Merge them into one.")
 
 
-def _target_layer(conn, geom_type: str) -> str:
+def layer_of_type(geom_type: str) -> str:
+    """The project layer a geometry type goes to, or HistoryError (a GeometryCollection …)."""
     base = geom_type.removeprefix("Multi")
     if base not in PROJECT_LAYERS:
         raise HistoryError(f"不支持的几何类型 {geom_type}。", f"Unsupported geometry type {geom_type}.")
-    target = PROJECT_LAYERS[base]
+    return PROJECT_LAYERS[base]
+
+
+def fit_to_layer(geom):
+    """``geom`` as its project layer holds it (points single-part, lines and polygons multi-part): the form every
+    engine stores (layers.stores)."""
+    return _fit_to_layer(geom, LAYER_GEOMETRY_TYPES[layer_of_type(geom.geom_type)])
+
+
+def _target_layer(conn, geom_type: str) -> str:
+    target = layer_of_type(geom_type)
     if not table_exists(conn, target):
         raise HistoryError(f"GeoPackage 中没有图层 {target}，请先重建（python -m layers build）。",
                            f"The GeoPackage has no layer {target}; rebuild it first (python -m layers build).")

@@ -22,7 +22,8 @@ from layers.gpkg_tables import columns, geometry_column, pk_column, quote, table
 from layers.history_base import HistoryError, check_text, create_attributes_table, now_utc
 
 __all__ = ["GEOMETRY_TABLE", "GeometryChange", "ensure_table", "record_geometry", "write_geometry",
-           "restore_geometry", "geometry_history", "latest_geometries"]
+           "restore_geometry", "geometry_history", "latest_geometries", "check_geometry_change", "no_row_error",
+           "restore_note", "BASELINE_NOTE"]
 
 GEOMETRY_TABLE = "geometry_history"
 _DDL = f"""CREATE TABLE IF NOT EXISTS "{GEOMETRY_TABLE}" (
@@ -41,6 +42,7 @@ _DDL = f"""CREATE TABLE IF NOT EXISTS "{GEOMETRY_TABLE}" (
     "note" TEXT,
     "recorded_at" TEXT NOT NULL)"""
 _INDEX = f'CREATE INDEX IF NOT EXISTS "idx_{GEOMETRY_TABLE}_project" ON "{GEOMETRY_TABLE}"(project_id)'
+BASELINE_NOTE = "构建时的几何（首次修正前） / geometry as built, before the first correction"
 _COLUMNS = ["fid", "project_id", "action", "geom_type", "precision", "precision_m", "geom_source", "layer",
             "restored_from", "editor", "note", "recorded_at", "geom_wkb"]
 
@@ -100,8 +102,7 @@ def _snapshot_baseline(conn, project_id: str) -> None:
         return
     vals = dict(zip(want, row[1:]))
     _insert_row(conn, project_id, "baseline", decode_gpkg_geom(row[0]), vals.get("precision"),
-                vals.get("precision_m"), vals.get("geom_source"), layer, None, "build",
-                "构建时的几何（首次修正前） / geometry as built, before the first correction")
+                vals.get("precision_m"), vals.get("geom_source"), layer, None, "build", BASELINE_NOTE)
 
 
 def record_geometry(gpkg, project_id: str, geom, *, precision: str, geom_source: str, editor: str,
@@ -123,6 +124,21 @@ def write_geometry(conn, project_id: str, geom, *, precision: str, geom_source: 
                    note: str = "", action: str = "edit", restored_from=None) -> GeometryChange:
     """Replace a project's geometry and record it, inside the caller's write transaction (several projects can
     then change all or nothing: layers.imports)."""
+    project_id, geom, precision, precision_m, geom_source, editor, note = check_geometry_change(
+        project_id, geom, precision, precision_m, geom_source, editor, note)
+    ensure_table(conn)
+    locate(conn, project_id)
+    _snapshot_baseline(conn, project_id)
+    attrs = {"precision": precision, "precision_m": precision_m, "geom_source": geom_source}
+    prev, layer = write_feature_geometry(conn, project_id, geom, attrs)
+    fid = _insert_row(conn, project_id, action, geom, precision, precision_m, geom_source, layer,
+                      restored_from, editor, note)
+    return GeometryChange(fid, project_id, action, geom.geom_type, layer, prev)
+
+
+def check_geometry_change(project_id, geom, precision, precision_m, geom_source, editor, note) -> tuple:
+    """The checked input of a geometry change (every engine, layers.stores, checks it here): (project_id, 2-D
+    geometry, precision, precision_m, geom_source, editor, note)."""
     project_id = check_text(project_id, "项目编号", "Project id", required=True)
     editor = check_text(editor, "编辑人", "Editor", required=True)
     geom_source = check_text(geom_source, "几何来源", "Geometry source", required=True)
@@ -132,14 +148,16 @@ def write_geometry(conn, project_id: str, geom, *, precision: str, geom_source: 
         raise HistoryError("几何为空或无效，未保存。", "The geometry is empty or invalid; nothing saved.")
     if shapely.has_z(geom):
         geom = shapely.force_2d(geom)
-    ensure_table(conn)
-    locate(conn, project_id)
-    _snapshot_baseline(conn, project_id)
-    attrs = {"precision": precision, "precision_m": precision_m, "geom_source": geom_source}
-    prev, layer = write_feature_geometry(conn, project_id, geom, attrs)
-    fid = _insert_row(conn, project_id, action, geom, precision, precision_m, geom_source, layer,
-                      restored_from, editor, note)
-    return GeometryChange(fid, project_id, action, geom.geom_type, layer, prev)
+    return project_id, geom, precision, precision_m, geom_source, editor, note
+
+
+def no_row_error(project_id: str, history_fid) -> HistoryError:
+    return HistoryError(f"项目 {project_id} 没有编号为 {history_fid} 的几何记录。",
+                        f"Project {project_id} has no geometry history row {history_fid}.")
+
+
+def restore_note(history_fid) -> str:
+    return f"恢复记录 #{history_fid} / restored row #{history_fid}"
 
 
 def restore_geometry(gpkg, project_id: str, history_fid: int, *, editor: str, note: str = "",
@@ -154,9 +172,8 @@ def restore_geometry(gpkg, project_id: str, history_fid: int, *, editor: str, no
     finally:
         conn.close()
     if row is None:
-        raise HistoryError(f"项目 {project_id} 没有编号为 {history_fid} 的几何记录。",
-                           f"Project {project_id} has no geometry history row {history_fid}.")
-    note = note or f"恢复记录 #{history_fid} / restored row #{history_fid}"
+        raise no_row_error(project_id, history_fid)
+    note = note or restore_note(history_fid)
     return _geometry_write(gpkg, project_id, shapely.from_wkb(row[0]), precision=row[1], precision_m=row[2],
                            geom_source=row[3], editor=editor, note=note, action="restore",
                            restored_from=int(history_fid), timeout=timeout)

@@ -22,7 +22,8 @@ from layers.history_base import HistoryError, check_text, create_attributes_tabl
 from layers.store import gpkg_path
 
 __all__ = ["STATUS_TABLE", "StatusChange", "ensure_table", "record_status", "status_as_of", "status_history",
-           "status_rows", "add_status_arguments", "run_status"]
+           "status_rows", "add_status_arguments", "run_status", "check_change", "unchanged_error", "status_on",
+           "chained"]
 
 STATUS_TABLE = "status_history"
 _DDL = f"""CREATE TABLE IF NOT EXISTS "{STATUS_TABLE}" (
@@ -90,12 +91,8 @@ def record_status(gpkg, project_id: str, new_status: str, effective_date, *, not
                   source: str = "", today: dt.date | None = None,
                   timeout: float = sw.LOCK_TIMEOUT) -> StatusChange:
     """Record a status change and update the project's feature, in one locked transaction."""
-    project_id = check_text(project_id, "项目编号", "Project id", required=True)
-    new_status = _check_status(str(new_status).strip())
-    eff = parse_date(effective_date, today=today)
-    note = check_text(note, "说明", "Note", required=True)
-    source = check_text(source, "来源", "Source", required=False)
-    editor = check_text(editor, "编辑人", "Editor", required=True)
+    project_id, new_status, eff, note, source, editor = check_change(project_id, new_status, effective_date,
+                                                                     note, source, editor, today)
     with sw.write_transaction(gpkg, timeout=timeout) as conn:
         layer, fid = locate(conn, project_id)
         pk = pk_column(conn, layer)
@@ -103,8 +100,7 @@ def record_status(gpkg, project_id: str, new_status: str, effective_date, *, not
         base = conn.execute(f'SELECT "status" FROM {quote(layer)} WHERE {quote(pk)}=?', (fid,)).fetchone()[0]
         old = _as_of(status_rows(conn, project_id), base, eff)
         if old == new_status:
-            raise HistoryError(f"项目 {project_id} 在 {eff} 的状态已是 {STATUSES[new_status][0]}，未记录。",
-                               f"Project {project_id} already had status {new_status} on {eff}; nothing recorded.")
+            raise unchanged_error(project_id, new_status, eff)
         cur = conn.execute(
             f'INSERT INTO "{STATUS_TABLE}"(project_id, old_status, new_status, effective_date, note, source, '
             f'editor, recorded_at) VALUES (?,?,?,?,?,?,?,?)',
@@ -117,6 +113,34 @@ def record_status(gpkg, project_id: str, new_status: str, effective_date, *, not
         conn.execute(f'UPDATE {quote(layer)} SET "status"=? WHERE {quote(pk)}=?', (current, fid))
         conn.touch(layer, geometry=False)
     return StatusChange(row_fid, project_id, old, new_status, eff, current)
+
+
+def check_change(project_id, new_status, effective_date, note, source, editor, today=None) -> tuple:
+    """The checked input of a status change: (project_id, status code, YYYY-MM-DD, note, source, editor); every
+    engine (layers.stores) checks it here."""
+    project_id = check_text(project_id, "项目编号", "Project id", required=True)
+    new_status = _check_status(str(new_status).strip())
+    eff = parse_date(effective_date, today=today)
+    note = check_text(note, "说明", "Note", required=True)
+    source = check_text(source, "来源", "Source", required=False)
+    editor = check_text(editor, "编辑人", "Editor", required=True)
+    return project_id, new_status, eff, note, source, editor
+
+
+def unchanged_error(project_id: str, status: str, eff: str) -> HistoryError:
+    return HistoryError(f"项目 {project_id} 在 {eff} 的状态已是 {STATUSES[status][0]}，未记录。",
+                        f"Project {project_id} already had status {status} on {eff}; nothing recorded.")
+
+
+def status_on(rows: list[tuple], base: str | None, date: str) -> str | None:
+    """A project's status on ``date`` from its (project_id, old_status, new_status, effective_date, fid) rows
+    sorted by effective_date, fid; ``base`` (the feature's status) when it has none."""
+    return _as_of(rows, base, date)
+
+
+def chained(rows: list[tuple]) -> list[tuple[str, int]]:
+    """(old_status, fid) updates that keep one project's rows chained (see _chain_old_statuses)."""
+    return [(prev_new, fid) for (_, _, prev_new, _, _), (_, old, _, _, fid) in zip(rows, rows[1:]) if old != prev_new]
 
 
 def _chain_old_statuses(conn: sqlite3.Connection, rows: list[tuple]) -> None:

