@@ -61,7 +61,7 @@ def geometry_of(category: str) -> str:
 PRECISIONS = {
     # code: (中文, meaning)
     "exact": ("精确", "测绘或权威数据中的实际位置/走向"),
-    "approximate": ("近似", "依据地名或资料估定的位置，误差见 precision_m"),
+    "approximate": ("近似", "依据地名或资料估定的位置，误差半径见各项目"),
     "schematic": ("示意", "经由若干已知地点连成的示意走向，不代表实际线位"),
     "county": ("县级", "仅知所在县(市、区)，以县域代表点或范围表示"),
 }

@@ -11,7 +11,7 @@ import streamlit as st
 from core import fields
 from core.vocab import EVIDENCE_KINDS, label
 from core.vocab import CITY_WIDE
-from layers import evidence, order, styles
+from layers import evidence, order, symbols
 from layers.verification import to_verify
 from layers.filters import Q_MAX_CHARS
 from layers.popup import precision_text, source_zh
@@ -67,17 +67,19 @@ def to_verify_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def vocab_table(vocabulary: dict, column: pd.Series, heading: str, meaning: str = "含义",
-                colours: bool = False) -> pd.DataFrame:
-    """Codes of a vocabulary (code → (中文, meaning) or code → 中文) with the number of projects having each."""
+                families: bool = False) -> pd.DataFrame:
+    """A vocabulary (code → (中文, meaning) or code → 中文) with the number of projects having each; with
+    `families`, each category's colour family as the map's legend names it. The code (used in links and exports)
+    comes last, as 编号 does in the project table."""
     rows = []
     for code, v in vocabulary.items():
         zh, text = (v[0], v[1]) if isinstance(v, tuple) else (v, None)
-        row = {"代码": code, heading: zh}
+        row = {heading: zh}
         if text is not None:
             row[meaning] = text
-        if colours:
-            row["颜色"] = styles.color(code)
-        rows.append(row | {"项目数": int((column == code).sum())})
+        if families:
+            row["图例颜色组"] = symbols.FAMILIES[symbols.family_of(code)][0]
+        rows.append(row | {"项目数": int((column == code).sum()), "代码": code})
     return pd.DataFrame(rows)
 
 

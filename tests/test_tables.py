@@ -32,7 +32,14 @@ def test_to_verify_table_is_largest_radius_first_with_chinese_labels():
 def test_vocab_table_counts_each_code():
     frame = project_frame(10)
     t = tables.vocab_table(STATUSES, frame["status"], "状态", meaning="定义")
-    assert list(t.columns) == ["代码", "状态", "定义", "项目数"] and t["项目数"].sum() == 10
+    assert list(t.columns) == ["状态", "定义", "项目数", "代码"] and t["项目数"].sum() == 10  # the code last
+
+
+def test_the_category_table_names_each_colour_family_in_chinese_not_a_hex_colour():
+    from core.vocab import CATEGORIES
+    t = tables.vocab_table(CATEGORIES, project_frame(10)["category"], "类别", families=True)
+    assert list(t.columns) == ["类别", "图例颜色组", "项目数", "代码"]
+    assert t.set_index("代码").loc["river", "图例颜色组"] == "水利" and not t["图例颜色组"].str.contains("#").any()
 
 
 def test_the_project_table_is_tall_enough_for_every_row():
