@@ -61,8 +61,12 @@ def resolve_source(db: str | None = None, gpkg: str | None = None) -> str:
         raise ApiError("PostGIS 存储尚未接入本项目（layers.stores）；请用 --gpkg 提供 GeoPackage",
                        f"--db {db.split('@')[-1]!r}: the PostGIS store (layers.stores) is not available in this "
                        f"version; serve a GeoPackage with --gpkg")
+    from layers.api_provider import cached
     from layers.store import existing
-    return str(existing(gpkg_path(gpkg)).resolve())
+    source = str(existing(gpkg_path(gpkg)).resolve())
+    for what in ("counties", "projects", "history"):  # a file that is no GeoPackage is refused before serving
+        cached(source, what)
+    return source
 
 
 def _bbox(frames) -> list[float]:
@@ -208,7 +212,12 @@ def serve(source: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, url: 
     from werkzeug.serving import make_server
 
     app_box = {}
-    server = make_server(host, port, lambda env, start: app_box["app"](env, start), threaded=True)
+    try:
+        server = make_server(host, port, lambda env, start: app_box["app"](env, start), threaded=True)
+    except (OSError, SystemExit) as err:  # the address is not this machine's; werkzeug exits when the port is taken
+        why = getattr(err, "strerror", None) or "端口已被占用 / port in use"
+        raise ApiError(f"无法在 {host}:{port} 上监听（{why}）；请换一个端口 --port",
+                       f"cannot listen on {host}:{port} ({why}); try another --port") from None
     shown_host = f"[{host}]" if ":" in host else host
     base = url or f"http://{shown_host}:{server.server_port}"
     app_box["app"] = make_app(source, base)

@@ -376,6 +376,13 @@ def test_cli_refuses_a_missing_store(tmp_path):
     assert r.returncode == 2 and "layers build" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_cli_refuses_a_port_in_use(server, store):
+    port = server.rsplit(":", 1)[1]
+    r = subprocess.run([sys.executable, "-m", "layers", "api", "--port", port, "--gpkg", str(store)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--port" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_cli_says_postgis_is_not_there_yet():
     r = subprocess.run([sys.executable, "-m", "layers", "api", "--db", "postgresql://u:secret@db/x"], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)

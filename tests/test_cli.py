@@ -95,6 +95,13 @@ BAD = {
     "html: an unknown county": lambda d: ("html", "--county", "北京", "--gpkg", d / "good.gpkg", "--out", d / "x.html"),
     "bundle: an unknown category": lambda d: ("bundle", "--category", "canal", "--gpkg", d / "good.gpkg",
                                               "--out", d / "x.zip"),
+    "api: no GeoPackage": lambda d: ("api", "--port", "0", "--gpkg", d / "none.gpkg"),
+    "api: not a GeoPackage": lambda d: ("api", "--port", "0", "--gpkg", d / "junk.gpkg"),
+    "api: a bad port": lambda d: ("api", "--port", "70000", "--gpkg", d / "good.gpkg"),
+    "copy: no source": lambda d: ("copy", d / "none.gpkg", d / "copy.gpkg"),
+    "copy: onto itself": lambda d: ("copy", d / "good.gpkg", d / "good.gpkg"),
+    "copy: a destination that holds data": lambda d: ("copy", d / "good.gpkg", d / "junk.gpkg"),
+    "report: a --db that is not a database URL": lambda d: ("report", "--db", d / "good.gpkg"),
 }
 
 
