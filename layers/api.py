@@ -39,6 +39,10 @@ CRS_LIST = [CRS84, "http://www.opengis.net/def/crs/EPSG/0/4326", "http://www.ope
 PART4 = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete"
 UNSERVED_RELS = {"http://www.opengis.net/def/rel/ogc/1.0/processes", "http://www.opengis.net/def/rel/ogc/1.0/job-list",
                  "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"}
+# the query parameters of OGC API – Features parts 1–3 that pygeoapi reads (besides each collection's fields)
+ITEMS_PARAMS = {"f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "resulttype", "datetime", "sortby",
+                "properties", "skipGeometry", "q", "filter", "filter-lang", "filter-crs"}
+ITEM_PARAMS = {"f", "lang", "crs"}
 COLLECTIONS = {  # id → (provider class, title, description, keywords)
     "projects": ("ProjectsProvider", f"{CITY_NAME}规划项目 projects",
                  "规划实施项目（点、线、面），字段见数据字典；status/county/category 可按代码或中文筛选",
@@ -151,6 +155,32 @@ def make_app(source: str, url: str):
         resp = run(core_api.conformance)
         return _edit_json(resp, lambda d: d.update(conformsTo=[c for c in d["conformsTo"] if c != PART4]))
 
+    from http import HTTPStatus
+
+    from layers import api_provider
+
+    def refuse(message):
+        req = APIRequest.from_flask(request, api.locales)
+        headers, status, content = api.get_exception(HTTPStatus.BAD_REQUEST, req.get_response_headers(
+            **api.api_headers), req.format, "InvalidParameterValue", message)
+        return run(lambda *_: (headers, status, content), check=False)
+
+    def items(collection_id, item_id=None):
+        """Items or one item — after refusing what pygeoapi would ignore: a parameter that is neither OGC's nor a
+        field (a misspelt ``stauts=`` would otherwise return everything) and CSV (not protected against formulas;
+        ``python -m layers export --format csv`` is)."""
+        if collection_id in COLLECTIONS:
+            provider = getattr(api_provider, COLLECTIONS[collection_id][0])
+            allowed = ITEM_PARAMS if item_id is not None else ITEMS_PARAMS | set(provider.field_specs())
+            unknown = [k for k in request.args if k not in allowed]
+            if unknown:
+                return refuse(f"unknown query parameter {unknown[0][:40]!r}; valid: {', '.join(sorted(allowed))}")
+            if request.args.get("f") == "csv":
+                return refuse("f=csv is not offered; use f=json (GeoJSON) or python -m layers export --format csv")
+        if item_id is None:
+            return run(itemtypes_api.get_collection_items, collection_id, check=False)
+        return run(itemtypes_api.get_collection_item, collection_id, item_id)
+
     routes = {
         "/": landing,
         "/openapi": lambda: run(core_api.openapi_),
@@ -161,10 +191,8 @@ def make_app(source: str, url: str):
             lambda collection_id: run(itemtypes_api.get_collection_queryables, collection_id),
         "/collections/<collection_id>/schema":
             lambda collection_id: run(core_api.get_collection_schema, collection_id),
-        "/collections/<collection_id>/items":
-            lambda collection_id: run(itemtypes_api.get_collection_items, collection_id, check=False),
-        "/collections/<collection_id>/items/<item_id>":
-            lambda collection_id, item_id: run(itemtypes_api.get_collection_item, collection_id, item_id),
+        "/collections/<collection_id>/items": items,
+        "/collections/<collection_id>/items/<item_id>": items,
     }
     for i, (rule, view) in enumerate(routes.items()):
         app.add_url_rule(rule, f"r{i}", view, methods=["GET"])

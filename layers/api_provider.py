@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from layers import filters as project_filters
 
 __all__ = ["read", "ProjectsProvider", "CountiesProvider", "HistoryProvider", "MAX_VALUES", "VALUE_MAX_CHARS"]
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9:]+)?)?$")
 MAX_VALUES = 100          # comma-separated values of one filter parameter
 VALUE_MAX_CHARS = 1000    # characters of one filter parameter
 HISTORY_FIELDS = ["project_id", "old_status", "new_status", "effective_date", "note", "source", "editor",
@@ -129,8 +131,13 @@ class _StoreProvider(BaseProvider):
         self._fields = self.get_fields()
 
     # -- to be given by each collection
-    def get_fields(self) -> dict:
+    @classmethod
+    def field_specs(cls) -> dict:
+        """Field name → JSON Schema type and Chinese title (the queryables, the schema, what may be filtered)."""
         raise NotImplementedError
+
+    def get_fields(self) -> dict:
+        return self.field_specs()
 
     def frame(self) -> gpd.GeoDataFrame:
         """The collection's features in their order, with an ``id`` column."""
@@ -255,7 +262,8 @@ class ProjectsProvider(_StoreProvider):
     what = "projects"
     _FILTERS = ("status", "county", "category")
 
-    def get_fields(self) -> dict:
+    @classmethod
+    def field_specs(cls) -> dict:
         by = fields.by_name()
         return {name: {"type": _json_type(by[name].kind), "title": by[name].zh} for name in fields.stored()}
 
@@ -288,7 +296,8 @@ class CountiesProvider(_StoreProvider):
 
     what = "counties"
 
-    def get_fields(self) -> dict:
+    @classmethod
+    def field_specs(cls) -> dict:
         return {"adcode": {"type": "string", "title": "行政区划代码"}, "name": {"type": "string", "title": "名称"}}
 
     def frame(self):
@@ -305,7 +314,8 @@ class HistoryProvider(_StoreProvider):
 
     what = "history"
 
-    def get_fields(self) -> dict:
+    @classmethod
+    def field_specs(cls) -> dict:
         zh = {"project_id": "项目编号", "old_status": "原状态", "new_status": "新状态", "effective_date": "生效日期",
               "note": "说明", "source": "来源", "editor": "编辑人", "recorded_at": "记录时间(UTC)"}
         return {name: {"type": "string", "title": zh[name]} for name in HISTORY_FIELDS}
@@ -334,8 +344,13 @@ class HistoryProvider(_StoreProvider):
 
     def when(self, frame, datetime_):
         """``2024-01-01``, ``2024-01-01/2024-06-30``, ``../2024-06-30``, ``2024-01-01/..``: by effective date."""
-        lo, _, hi = str(datetime_).partition("/")
-        lo, hi = lo[:10], (hi[:10] if "/" in str(datetime_) else lo[:10])
+        lo, slash, hi = str(datetime_).partition("/")
+        hi = hi if slash else lo
+        for end in (lo, hi):
+            if end not in ("", "..") and not _DATE.match(end):
+                raise _bad(f"datetime: {str(datetime_)[:60]!r} is not a date or interval "
+                           f"(2024-01-01, 2024-01-01/2024-06-30, ../2024-06-30, 2024-01-01/..)")
+        lo, hi = lo[:10], hi[:10]
         dates = frame["effective_date"].astype(str)
         keep = pd.Series(True, index=frame.index)
         if lo not in ("", ".."):

@@ -193,6 +193,7 @@ def test_history_rows_with_their_projects_geometry(server, store, tmp_path):
     assert len(all_items(server, "history", {"datetime": "2025-01-01/.."})) == 1
     assert len(all_items(server, "history", {"new_status": "建成"})) == 2
     assert get(server, "/collections/history/items", {"new_status": "demolished"})[0] == 400
+    assert "not a date" in get(server, "/collections/history/items", {"datetime": "last week"})[2]["description"]
 
 
 # ---------------------------------------------------------------------------------- what QGIS reads first
@@ -278,6 +279,8 @@ def test_crs_cgcs2000(server):
     ({"target_year": "soon"}, "not a number"),
     ({"filter": "status='completed'"}, "not supported"),
     ({"sortby": "budget"}, "sort"),
+    ({"stauts": "completed"}, "unknown query parameter 'stauts'"),  # misspelt: not silently everything
+    ({"f": "csv"}, "f=csv"),
 ])
 def test_bad_values_are_refused_with_a_message(server, params, says):
     status, _, doc = get(server, "/collections/projects/items", params)
