@@ -1,9 +1,11 @@
 """python -m layers build | export | report | status | verify | import-geometries | views | png | pdf | sheets |
-bundle | api — see `python -m layers --help`."""
+bundle | api | copy — see `python -m layers --help`. The commands work on the GeoPackage (``--gpkg``, the default)
+or on a PostGIS store (``--db postgresql://…`` or $PROJECTMAP_DB), through layers.stores."""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from core.errors import UserError
 from core.vocab import CATEGORIES, STATUSES
@@ -27,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
                                                     "or CSV"))
     r = sub.add_parser("report", help="geocoding report of a GeoPackage: precision classes, sources, fallbacks")
     r.add_argument("--gpkg")
+    add_db_argument(r)
     from layers.history import add_status_arguments
     add_status_arguments(sub.add_parser("status", help="record a status change (kept in the GeoPackage's "
                                                        "status_history)"))
@@ -35,9 +38,22 @@ def parser() -> argparse.ArgumentParser:
     _import_arguments(sub.add_parser("import-geometries", help="replace the geometries of the projects named by "
                                      "'id' in a file (GeoJSON, GeoPackage, zipped Shapefile, KML): all or nothing"))
     outputs_cli.add_parsers(sub)
+    _copy_arguments(sub.add_parser("copy", help="copy a whole store (projects, counties, history, views, "
+                                                "verification, editor accounts) GeoPackage ↔ PostGIS"))
     from layers import api
     api.add_arguments(sub.add_parser("api", help="serve the store read-only as OGC API – Features (QGIS, GDAL)"))
     return p
+
+
+def add_db_argument(p) -> None:
+    p.add_argument("--db", default=None, metavar="URL",
+                   help="PostGIS store postgresql://… instead of the GeoPackage (default $PROJECTMAP_DB if set)")
+
+
+def _copy_arguments(c) -> None:
+    c.add_argument("src", help="GeoPackage path or postgresql:// URL to copy from")
+    c.add_argument("dst", help="GeoPackage path or postgresql:// URL to copy into")
+    c.add_argument("--replace", action="store_true", help="replace what the destination already holds")
 
 
 def _build_arguments(b) -> None:
@@ -48,6 +64,7 @@ def _build_arguments(b) -> None:
     b.add_argument("--online", action="store_true",
                    help="also ask the online geocoders configured in the environment (TIANDITU_TOKEN, AMAP_KEY, "
                         "PROJECTMAP_NOMINATIM=1) to improve county fallbacks")
+    add_db_argument(b)
 
 
 def _export_arguments(e) -> None:
@@ -57,6 +74,7 @@ def _export_arguments(e) -> None:
     e.add_argument("--county", nargs="+", default=[], metavar="C", help="county names, e.g. 冠县")
     e.add_argument("--category", nargs="+", default=[], metavar="K", help=f"one or more of: {', '.join(CATEGORIES)}")
     e.add_argument("--gpkg", help="GeoPackage to read (default $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
+    add_db_argument(e)
     e.add_argument("--out", required=True, help="output file")
 
 
@@ -68,6 +86,7 @@ def _verify_arguments(v) -> None:
     v.add_argument("--date", default=None, help="核实日期 / YYYY-MM-DD (default today)")
     v.add_argument("--note", default="", help="说明 / note")
     v.add_argument("--gpkg")
+    add_db_argument(v)
 
 
 def _import_arguments(i) -> None:
@@ -82,6 +101,7 @@ def _import_arguments(i) -> None:
     i.add_argument("--date", default=None, help="核实日期 / YYYY-MM-DD (default today)")
     i.add_argument("--note", default="", help="说明 / note")
     i.add_argument("--gpkg")
+    add_db_argument(i)
 
 
 def _build(args) -> int:
@@ -96,6 +116,12 @@ def _build(args) -> int:
         if kwargs["online"] is None:
             print("--online: no online geocoder configured (TIANDITU_TOKEN, AMAP_KEY, "
                   "PROJECTMAP_NOMINATIM=1); building offline", file=sys.stderr)
+    if args.db:
+        from layers.stores import store_from_args
+        dest = store_from_args(args)  # a bad URL is refused before geocoding
+        summary = build(db=args.db, **kwargs)
+        print(report.text(summary, dest.label))
+        return 0
     summary = build(out=args.out, **kwargs)
     print(report.text(summary, str(gpkg_path(args.out))))
     return 0
@@ -104,16 +130,16 @@ def _build(args) -> int:
 def _export(args) -> int:
     from layers.export import export_file
     n = export_file(args.format, args.out, gpkg=args.gpkg, status=args.status, county=args.county,
-                    category=args.category)
+                    category=args.category, db=args.db)
     print(f"{n} projects → {args.out}")
     return 0
 
 
 def _report(args) -> int:
     from layers import report
-    from layers.store import existing, gpkg_path, read_projects
-    path = existing(gpkg_path(args.gpkg))
-    print(report.text(report.summarize(read_projects(path)), str(path)))
+    from layers.stores import store_from_args
+    st = store_from_args(args).require()
+    print(report.text(report.summarize(st.projects()), st.label))
     return 0
 
 
@@ -124,24 +150,24 @@ def _status(args) -> int:
 
 def _verify(args) -> int:
     from layers import verification
-    from layers.store import gpkg_path
-    path = gpkg_path(args.gpkg)
-    verification.record_verification(path, args.id, args.state, args.date or _today(), source=args.source,
-                                     editor=args.editor, note=args.note)
-    print(f"{args.id}: {verification.check_state(args.state)} → {path}")
+    from layers.stores import store_from_args
+    st = store_from_args(args)
+    st.record_verification(args.id, args.state, args.date or _today(), source=args.source, editor=args.editor,
+                           note=args.note)
+    print(f"{args.id}: {verification.check_state(args.state)} → {st.label}")
     return 0
 
 
 def _import_geometries(args) -> int:
     from layers.imports import import_geometries
-    from layers.store import gpkg_path
-    path = gpkg_path(args.gpkg)
-    done = import_geometries(path, args.file, editor=args.editor, source=args.source, precision=args.precision,
+    from layers.stores import store_from_args
+    st = store_from_args(args)
+    done = import_geometries(st, args.file, editor=args.editor, source=args.source, precision=args.precision,
                              precision_m=args.precision_m, state=args.state, verified_on=args.date or _today(),
                              epsg=args.epsg, amap=args.amap, note=args.note)
     for d in done:
         print(f"{d.project_id}: {d.geom_type} → {d.layer}" + "".join(f"\n    {n}" for n in d.notes))
-    print(f"{len(done)} geometries imported → {path}")
+    print(f"{len(done)} geometries imported → {st.label}")
     return 0
 
 
@@ -150,13 +176,30 @@ def _today() -> str:
     return dt.date.today().isoformat()
 
 
+def _copy(args) -> int:
+    from layers.store import StoreError
+    from layers.stores import copy_store, is_db_url, open_store
+    src, dst = (open_store(t if is_db_url(t) else Path(t)) for t in (args.src, args.dst))
+    same = src.label == dst.label or (src.kind == dst.kind == "gpkg" and
+                                      Path(src.label).resolve() == Path(dst.label).resolve())
+    if same:
+        raise StoreError("源和目标是同一个数据库或文件。", "The source and the destination are the same store.")
+    src.require()
+    if dst.exists() and not args.replace:
+        raise StoreError(f"{dst.label} 已有数据；确认要替换时加 --replace。",
+                         f"{dst.label} already holds data; add --replace to replace it.")
+    counts = copy_store(src, dst)
+    print(f"{src.label} → {dst.label}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
 def _api(args) -> int:
     from layers.api import run_command
     return run_command(args)
 
 
 COMMANDS = {"build": _build, "export": _export, "report": _report, "status": _status, "verify": _verify,
-            "import-geometries": _import_geometries, **outputs_cli.COMMANDS,
+            "import-geometries": _import_geometries, "copy": _copy, **outputs_cli.COMMANDS,
             "api": _api}
 
 

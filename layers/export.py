@@ -122,10 +122,17 @@ def to_bytes(gdf: gpd.GeoDataFrame, fmt: str) -> bytes:
     raise FilterError(f"未知格式 {fmt!r}", f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
 
 
-def export_file(fmt: str, out, gpkg=None, status=(), county=(), category=()) -> int:
-    """The CLI's export: read the GeoPackage, filter, write. Returns the number of projects written."""
+def export_file(fmt: str, out, gpkg=None, status=(), county=(), category=(), db: str | None = None) -> int:
+    """The CLI's export: read the GeoPackage (or, with ``db``, the PostGIS store), filter, write. Returns the number
+    of projects written."""
     if fmt not in FORMATS:
         raise FilterError(f"未知格式 {fmt!r}", f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+    if db:
+        from layers.stores import open_store
+        st = open_store(db)
+        resolve_target(out)
+        gdf = filter_projects(st.require().projects(), status=status, county=county, category=category)
+        return _write_export(gdf, fmt, out)
     path = gpkg_path(gpkg)
     if not path.exists():
         raise ExportError(f"找不到 GeoPackage {path}，请先运行 python -m layers build",
@@ -135,6 +142,10 @@ def export_file(fmt: str, out, gpkg=None, status=(), county=(), category=()) -> 
                           f"--out {out} is the GeoPackage being read; exporting onto it would destroy it")
     resolve_target(out)  # refuse a device or pipe before reading anything
     gdf = filter_projects(read_projects(path), status=status, county=county, category=category)
+    return _write_export(gdf, fmt, out)
+
+
+def _write_export(gdf, fmt: str, out) -> int:
     try:
         write(gdf[[c for c in fields.stored() if c in gdf.columns] + [gdf.geometry.name]], fmt, out)
     except OSError as err:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from geo import upload
 from geo.upload_read import read_geometries
-from layers import history, safe_write, store, verification
+from layers import verification
+from layers.stores import open_store
 from core.errors import UserError
 from core.vocab import PRECISIONS
 
@@ -49,12 +50,13 @@ def import_geometries(gpkg, path, *, editor: str, source: str, precision: str = 
         read = read_geometries(path.read_bytes(), path.name)
     except upload.UploadError as e:
         raise BulkImportError(e.zh, e.en) from None
+    st = gpkg if hasattr(gpkg, "kind") else open_store(Path(gpkg))  # a layers.stores Store, or a GeoPackage path
     groups, problems = _group_by_id(read)
-    categories = _categories(gpkg)
+    categories = _categories(st)
     checked = {}
     for pid, geoms in groups.items():
         if pid not in categories:
-            problems.append(f"编号 {pid!r} 不在数据中 / id {pid!r} is not a project in {Path(gpkg).name}")
+            problems.append(f"编号 {pid!r} 不在数据中 / id {pid!r} is not a project in {_name(st)}")
             continue
         try:
             checked[pid] = upload.upload_from(geoms, read.crs, read.fmt, epsg=epsg, amap=amap,
@@ -63,14 +65,15 @@ def import_geometries(gpkg, path, *, editor: str, source: str, precision: str = 
             problems.append(f"{pid}: {e}")
     if problems:
         raise BulkImportError("未导入任何几何：\n" + "\n".join(f"  {p}" for p in problems), "nothing was imported")
-    out = []
-    with safe_write.write_transaction(gpkg) as conn:
-        for pid, up in checked.items():
-            change = history.write_geometry(conn, pid, up.geometry, precision=precision, precision_m=precision_m,
-                                            geom_source=source, editor=editor, note=note)
-            verification.record(conn, pid, state, verified_on, source=source, editor=editor, note=note)
-            out.append(Imported(pid, up.geometry.geom_type, change.layer, tuple(up.notes)))
-    return out
+    changes = st.import_geometries([(pid, up.geometry) for pid, up in checked.items()], precision=precision,
+                                   precision_m=precision_m, source=source, editor=editor, note=note, state=state,
+                                   verified_on=verified_on)  # one transaction: all or nothing
+    return [Imported(pid, up.geometry.geom_type, change.layer, tuple(up.notes))
+            for (pid, up), change in zip(checked.items(), changes)]
+
+
+def _name(st) -> str:
+    return Path(st.label).name if st.kind == "gpkg" else st.label
 
 
 def _group_by_id(read) -> tuple[dict[str, list], list[str]]:
@@ -87,6 +90,6 @@ def _group_by_id(read) -> tuple[dict[str, list], list[str]]:
     return dict(groups), problems
 
 
-def _categories(gpkg) -> dict[str, str]:
-    projects = store.read_projects(gpkg)
+def _categories(st) -> dict[str, str]:
+    projects = st.projects()
     return dict(zip(projects["id"], projects["category"]))

@@ -13,7 +13,8 @@ SIZE_HELP = "1920x1080 (slide) or A4 (landscape); default A4 for pdf, 1920x1080 
 def add_parsers(sub) -> None:
     v = sub.add_parser("views", help="meeting views saved in the GeoPackage: list | add | rm | mv | rename")
     vs = v.add_subparsers(dest="views_command", required=True)
-    vs.add_parser("list", help="list the views in meeting order").add_argument("--gpkg")
+    views_list = vs.add_parser("list", help="list the views in meeting order")
+    views_list.add_argument("--gpkg")
     a = vs.add_parser("add", help="save (or replace) a view")
     a.add_argument("name")
     a.add_argument("--query", default="", help='the filters as in the URL, e.g. "status=under_construction&county=冠县"')
@@ -49,6 +50,8 @@ def add_parsers(sub) -> None:
     s = sub.add_parser("sheets", help="county sheets: one A4 page per county (map + projects by status) and the city")
     s.add_argument("--gpkg")
     s.add_argument("--out", required=True)
+    for sp in (views_list, a, r, m, n, s):
+        sp.add_argument("--db", default=None, metavar="URL", help="PostGIS store postgresql://… instead of the GeoPackage (default $PROJECTMAP_DB if set)")
     b = sub.add_parser("bundle", help="the GIS bundle (zip): RFC 7946 GeoJSON, CGCS2000 GeoPackage with QGIS styles, "
                                       "data dictionary, README")
     selection.add_arguments(b)
@@ -56,22 +59,22 @@ def add_parsers(sub) -> None:
 
 
 def run_views(args) -> int:
-    from layers import store, views
-    path = store.existing(store.gpkg_path(args.gpkg))
+    from layers.stores import store_from_args
+    st = store_from_args(args).require()
     cmd = args.views_command
     if cmd == "add":
-        v = views.save_view(path, args.name, args.query, editor=args.editor, title=args.title, note=args.note,
-                            bbox=args.bbox, basemap=args.basemap)
+        v = st.save_view(args.name, args.query, editor=args.editor, title=args.title, note=args.note,
+                         bbox=args.bbox, basemap=args.basemap)
         print(f"已保存视图 saved: {v.name}  {v.url}")
     elif cmd == "rm":
-        views.remove_view(path, args.name)
+        st.remove_view(args.name)
         print(f"已删除视图 removed: {args.name}")
     elif cmd == "mv":
-        views.move_view(path, args.name, args.position)
+        st.move_view(args.name, args.position)
     elif cmd == "rename":
-        views.rename_view(path, args.name, args.new_name, editor=args.editor)
+        st.rename_view(args.name, args.new_name, editor=args.editor)
     if cmd in ("list", "mv", "rename"):
-        for i, v in enumerate(views.list_views(path), 1):
+        for i, v in enumerate(st.list_views(), 1):
             print(f"{i:2d}  {v.name}\t{v.title}\t?{v.query}")
     return 0
 
@@ -96,9 +99,10 @@ def run_html(args) -> int:
 
 
 def run_sheets(args) -> int:
-    from layers import printmap, store
-    path = store.existing(store.gpkg_path(args.gpkg))
-    pages = printmap.county_sheets(store.read_projects(path), store.read_counties(path), data_date=_today())
+    from layers import printmap
+    from layers.stores import store_from_args
+    st = store_from_args(args).require()
+    pages = printmap.county_sheets(st.projects(), st.counties(), data_date=_today())
     print(f"{len(pages)} pages → {printmap.save(pages, args.out, 'pdf')}")
     return 0
 
@@ -111,7 +115,7 @@ def run_bundle(args) -> int:
 
 
 def _select(args) -> selection.Selection:
-    return selection.select(args.gpkg, view=args.view, q=args.q,
+    return selection.select(args.gpkg, view=args.view, q=args.q, db=args.db,
                             **{name: getattr(args, name) for name in selection.FILTER_OPTIONS})
 
 

@@ -9,7 +9,7 @@ import geopandas as gpd
 
 from core import vocab
 from core.errors import UserError
-from layers import filters, store, views
+from layers import filters, views
 
 FILTER_OPTIONS = ("status", "county", "category", "agency", "year")
 
@@ -35,12 +35,19 @@ def add_arguments(p) -> None:
         p.add_argument(f"--{name}", nargs="+", default=[], metavar="V", help=f"filter by {name} (as in the URL)")
     p.add_argument("--q", default="", help="search in names and aliases")
     p.add_argument("--gpkg", help="GeoPackage to read (default $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
+    p.add_argument("--db", default=None, metavar="URL", help="PostGIS store postgresql://… instead of the GeoPackage (default $PROJECTMAP_DB if set)")
 
 
-def select(gpkg=None, *, view: str | None = None, q: str = "", **options) -> Selection:
-    path = store.existing(store.gpkg_path(gpkg))
-    projects, counties = store.read_projects(path), store.read_counties(path)
-    chosen = views.get_view(path, view) if view else None
+def select(gpkg=None, *, view: str | None = None, q: str = "", db: str | None = None, **options) -> Selection:
+    """The filtered set of the PostGIS store ``db``, else of the GeoPackage ``gpkg``, else of the default store
+    (layers.stores.open_store: $PROJECTMAP_DB, $PROJECTMAP_GPKG, data/liaocheng.gpkg)."""
+    from pathlib import Path
+
+    from layers.stores import open_store
+    st = open_store(db) if db else open_store(Path(gpkg) if gpkg else None)
+    st.require()
+    projects, counties = st.projects(), st.counties()
+    chosen = st.get_view(view) if view else None
     params: dict[str, list[str]] = {}
     for key, value in parse_qsl(chosen.query) if chosen else []:
         params.setdefault(key, []).append(value)

@@ -19,7 +19,6 @@ from layers import safe_write as sw
 from layers.feature_rows import current_statuses, locate
 from layers.gpkg_tables import pk_column, quote, table_exists
 from layers.history_base import HistoryError, check_text, create_attributes_table, date_str, now_utc, parse_date
-from layers.store import gpkg_path
 
 __all__ = ["STATUS_TABLE", "StatusChange", "ensure_table", "record_status", "status_as_of", "status_history",
            "status_rows", "add_status_arguments", "run_status", "check_change", "unchanged_error", "status_on",
@@ -196,12 +195,14 @@ def add_status_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--editor", required=True, help="编辑人 / editor name")
     p.add_argument("--source", default="", help="来源（通知、新闻、会议） / source")
     p.add_argument("--gpkg", default=None, help="GeoPackage (default: $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
+    p.add_argument("--db", default=None, metavar="URL", help="PostGIS store postgresql://… instead of the GeoPackage (default $PROJECTMAP_DB if set)")
 
 
 def run_status(args: argparse.Namespace) -> int:
     """``python -m layers status``; a HistoryError or WriteError (UserErrors) is the CLI's to report."""
-    ch = record_status(gpkg_path(args.gpkg), args.id, args.status, args.date, note=args.note,
-                       editor=args.editor, source=args.source)
+    from layers.stores import store_from_args
+    ch = store_from_args(args).record_status(args.id, args.status, args.date, note=args.note, editor=args.editor,
+                                             source=args.source)
     print(f"{ch.project_id}: {ch.old_status} → {ch.new_status} ({ch.effective_date}); "
           f"当前 / current: {ch.current_status} [status_history #{ch.fid}]")
     return 0

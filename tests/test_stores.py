@@ -243,3 +243,46 @@ def test_postgis_schema_is_versioned_and_has_every_field(pg_url):
     assert versions == [v for v, _, _ in steps()] and versions[:2] == [1, 2]
     assert cols == ["fid", *fields.stored(), "geom"]
     assert {"projects", "counties", "geometry_history"} <= gist and srid == 4326
+
+
+def test_the_cli_builds_edits_exports_and_copies_a_postgis_store(pg_url, shipped, tmp_path, capsys):
+    """python -m layers build/status/verify/views/report/export/bundle --db URL, and copy both ways: the PostGIS
+    store's export is the GeoPackage's, and an edit survives a rebuild into the database."""
+    import json
+    import zipfile
+
+    from layers.__main__ import main
+    gpkg = shipped[0]
+    assert main(["build", "--db", pg_url]) == 0
+    n = len(GpkgStore(gpkg).projects())
+    assert f"{n} projects" in capsys.readouterr().out
+    for fmt in ("geojson", "csv"):
+        assert main(["export", "--format", fmt, "--db", pg_url, "--out", str(tmp_path / f"pg.{fmt}")]) == 0
+        assert main(["export", "--format", fmt, "--gpkg", str(gpkg), "--out", str(tmp_path / f"gp.{fmt}")]) == 0
+    assert json.loads((tmp_path / "pg.geojson").read_bytes()) == json.loads((tmp_path / "gp.geojson").read_bytes())
+    assert (tmp_path / "pg.csv").read_bytes() == (tmp_path / "gp.csv").read_bytes()
+    pid = GpkgStore(gpkg).projects()["id"].iloc[0]
+    assert main(["status", pid, "completed", "--date", "2024-05-01", "--note", "完工", "--editor", "王工",
+                 "--db", pg_url]) == 0
+    assert main(["verify", pid, "surveyed", "--source", "实测", "--editor", "钱工", "--date", "2024-05-02",
+                 "--db", pg_url]) == 0
+    assert main(["views", "add", "完工", "--query", "status=completed", "--db", pg_url]) == 0
+    assert main(["build", "--db", pg_url]) == 0  # a rebuild keeps the edits
+    assert "recorded edits re-applied: 1 status" in capsys.readouterr().out
+    pg = open_store(pg_url)
+    assert pg.projects().set_index("id").loc[pid, ["status", "verification"]].tolist() == ["completed", "surveyed"]
+    assert main(["export", "--format", "geojson", "--status", "completed", "--db", pg_url,
+                 "--out", str(tmp_path / "done.geojson")]) == 0
+    assert pid in {f["id"] for f in json.loads((tmp_path / "done.geojson").read_bytes())["features"]}
+    assert main(["bundle", "--view", "完工", "--db", pg_url, "--out", str(tmp_path / "b.zip")]) == 0
+    assert "projects.geojson" in zipfile.ZipFile(tmp_path / "b.zip").namelist()
+    assert main(["report", "--db", pg_url]) == 0
+    assert "by verification: unverified" in capsys.readouterr().out
+    # copy: the database into a new GeoPackage, and a GeoPackage into the (non-empty) database only with --replace
+    copy = tmp_path / "copy.gpkg"
+    assert main(["copy", pg_url, str(copy)]) == 0
+    assert GpkgStore(copy).status_history()["project_id"].tolist() == [pid]
+    assert main(["copy", str(gpkg), pg_url]) == 2
+    assert "--replace" in capsys.readouterr().err
+    assert main(["copy", str(gpkg), pg_url, "--replace"]) == 0
+    assert pg.status_history().empty and len(pg.projects()) == n

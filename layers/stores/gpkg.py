@@ -78,15 +78,12 @@ class GpkgStore:
                                                 editor=editor, note=note)
 
     def import_geometries(self, items, *, precision, precision_m, source, editor, note, state, verified_on) -> list:
-        from layers.feature_rows import ensure_project_layers
         out = []
-        with sw.locked(self.path):
-            ensure_project_layers(self.path)
-            with sw.write_transaction(self.path) as conn:
-                for pid, geom in items:
-                    out.append(history.write_geometry(conn, pid, geom, precision=precision, precision_m=precision_m,
-                                                      geom_source=source, editor=editor, note=note))
-                    verification.record(conn, pid, state, verified_on, source=source, editor=editor, note=note)
+        with sw.write_transaction(self.path) as conn:
+            for pid, geom in items:
+                out.append(history.write_geometry(conn, pid, geom, precision=precision, precision_m=precision_m,
+                                                  geom_source=source, editor=editor, note=note))
+                verification.record(conn, pid, state, verified_on, source=source, editor=editor, note=note)
         return out
 
     def save_view(self, name, query, *, editor, title="", note="", bbox=None, basemap="none"):
