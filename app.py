@@ -8,18 +8,16 @@ else is a bug — a short Chinese notice for the reader and the traceback in the
 """
 import logging
 import re
-import time
 from pathlib import Path
 
 import streamlit as st
 
 from core.errors import UserError
-from mapview import ui
+from mapview import timing, ui
 
 log = logging.getLogger("projectmap")
 BUG_NOTICE = "抱歉，页面出错了，未能显示。错误详情已记入日志，请联系管理员。"
 
-t0 = time.perf_counter()
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 KNOWN = {  # file stem → (title, icon, url path)
     "0_地图": ("地图", ":material/map:", "map"),
@@ -47,6 +45,7 @@ def run(nav) -> None:
     """The shared set-up, then the page; a UserError is a message, any other error a notice (and a log entry)."""
     try:
         ui.setup()
+        timing.mark("setup")
         nav.run()
     except UserError as err:
         st.error(err.zh)
@@ -56,6 +55,6 @@ def run(nav) -> None:
 
 
 pages = [_page(p) for p in sorted(PAGES_DIR.glob("*.py")) if not p.name.startswith("_")]
-nav = st.navigation(pages, position="sidebar")
-run(nav)
-ui.log_run(nav.title, t0)
+with timing.run(lambda: nav.title):
+    nav = st.navigation(pages, position="sidebar")
+    run(nav)

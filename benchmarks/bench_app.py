@@ -6,8 +6,14 @@ For each data set (the shipped GeoPackage, synthetic 10k and 50k projects) and t
   folium  — plain `folium.GeoJson` of the same features through st_folium, rebuilt on every run (local Leaflet);
   app     — this app (app.py).
 Measured: page open → features drawn (s), script rerun time on a filter change (s, from the script's own log),
-reruns caused by panning and zooming, peak server RSS (MB), browser JS heap after drawing (MB, CDP
-Performance.getMetrics). Reported beside the baselines as differences / ratios. Results: benchmarks/results/.
+filter change → map redrawn (s), reruns caused by panning, zooming, hovering and popups, peak server RSS (MB),
+browser JS heap after drawing (MB, CDP Performance.getMetrics). Reported beside the baselines as differences /
+ratios, and against the targets of issue 13 (met / not met).
+
+Where the time goes (the app): the script's phases (mapview.timing: data, sidebar, page, map component) and the
+browser's timeline (navigation → script run → map frame → data fetched → drawn), printed as a breakdown. A
+separate, profiled run (pyinstrument, $PROJECTMAP_PROFILE_DIR) keeps its profiles and the timelines in
+benchmarks/results/ — the measured runs are never profiled. Results: benchmarks/results/.
 """
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthetic import write_gpkg  # noqa: E402
 from layers import store  # noqa: E402
-from tests.e2e.browser import map_frame, offline_browser, streamlit_server  # noqa: E402
+from tests.e2e.browser import MAP_FRAME, map_frame, offline_browser, streamlit_server  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 TIMEOUT_MS = int(os.environ.get("BENCH_TIMEOUT_MS", "240000"))
@@ -90,10 +96,43 @@ def js_heap_mb(page) -> float:
     return metrics.get("JSHeapUsedSize", 0) / 1e6
 
 
-def runlog(path: Path) -> list[float]:
+def runlog(path: Path) -> list[dict]:
     if not path.exists():
         return []
-    return [json.loads(line)["seconds"] for line in path.read_text().splitlines() if line.strip()]
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+TIMELINE_JS = """() => {
+  const f = document.querySelector('iframe[title="mapview.mapcomponent.pm_map"]');
+  const w = f && f.contentWindow, out = {page_origin: performance.timeOrigin};
+  if (!w) { return out; }
+  const p = w.performance, at = n => p.getEntriesByName(n).map(e => p.timeOrigin + e.startTime);
+  out.frame_origin = p.timeOrigin;
+  out.data = at("pm-data"); out.drawn = at("pm-drawn");
+  out.resources = p.getEntriesByType("resource").map(e => ({name: e.name.split("/").pop().split("?")[0],
+    start: p.timeOrigin + e.startTime, end: p.timeOrigin + e.responseEnd, bytes: e.transferSize}));
+  return out;
+}"""
+
+
+def breakdown(timeline: dict, run: dict | None) -> dict:
+    """Seconds from the page's navigation start to each step of the first draw."""
+    o = timeline.get("page_origin")
+    if not o or "frame_origin" not in timeline:
+        return {}
+    out = {}
+    if run:
+        out["script_start"] = run["wall_start"] * 1000 - o
+        out["script_end"] = run["wall_end"] * 1000 - o
+    out["map_frame"] = timeline["frame_origin"] - o
+    lib = [r["end"] for r in timeline["resources"] if r["name"] == "leaflet.js"]
+    if lib:
+        out["leaflet_loaded"] = lib[0] - o
+    if timeline["data"]:
+        out["data_fetched"] = timeline["data"][0] - o
+    if timeline["drawn"]:
+        out["drawn"] = timeline["drawn"][0] - o
+    return {k: round(v / 1000, 3) for k, v in out.items()}
 
 
 def wait_runs(path: Path, n: int, timeout: float = 240):
@@ -105,7 +144,7 @@ def wait_runs(path: Path, n: int, timeout: float = 240):
 
 
 def pan_and_zoom(page):
-    box = page.locator('iframe[title="streamlit_folium.st_folium"]').last.bounding_box()
+    box = page.locator(MAP_FRAME).last.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(cx, cy)
     page.mouse.down()
@@ -115,6 +154,11 @@ def pan_and_zoom(page):
     page.wait_for_timeout(600)
     page.mouse.wheel(0, 400)
     page.mouse.click(cx + 30, cy + 30)
+    points = map_frame(page).locator(".pm-point")
+    if points.count():  # hover a project (tooltip, error radius) and open its popup
+        points.first.hover(force=True)
+        page.wait_for_timeout(300)
+        points.first.click(force=True)
     page.wait_for_timeout(2000)
 
 
@@ -123,7 +167,7 @@ def _dbg(*a):
         print("  ..", *a, flush=True)
 
 
-def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Path) -> dict:
+def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Path, env: dict | None = None) -> dict:
     log = workdir / f"runlog-{kind}.jsonl"
     log.unlink(missing_ok=True)
     out = {"kind": kind}
@@ -144,7 +188,7 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Pa
             frame.locator("body").evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
         return time.perf_counter() - t0
 
-    with streamlit_server(gpkg, script=str(script), env={"PROJECTMAP_RUNLOG": str(log)}) as (base, proc), \
+    with streamlit_server(gpkg, script=str(script), env={"PROJECTMAP_RUNLOG": str(log), **(env or {})}) as (base, proc), \
             PeakRSS(proc.pid) as rss, offline_browser(playwright, (1600, 1000)) as ctx:
         cold = ctx.new_page()
         out["open_cold_s"] = open_and_wait(cold)  # first session: server caches empty
@@ -157,6 +201,11 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Pa
         _dbg("heap")
         wait_runs(log, 1)
         _dbg("first run logged")
+        if kind == "app":
+            first = [r for r in runlog(log) if "wall_start" in r]
+            out["open_breakdown_s"] = breakdown(page.evaluate(TIMELINE_JS), first[-1] if first else None)
+            out["open_phases_s"] = first[-1].get("phases") if first else None
+            out["timeline"] = page.evaluate(TIMELINE_JS)
         runs_before = len(runlog(log))
         # A filter change → one rerun (its duration from the script's own log).
         if kind == "floor":
@@ -169,11 +218,12 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Pa
         _dbg("filter clicked")
         wait_runs(log, runs_before + 1)
         _dbg("rerun logged")
-        out["rerun_s"] = runlog(log)[-1]
+        out["rerun_s"] = runlog(log)[-1]["seconds"]
         if kind == "app":
             frame.locator(f"[data-pm-projects]:not([data-pm-projects='{n}'])").wait_for(state="attached",
                                                                                        timeout=TIMEOUT_MS)
             out["filter_to_redrawn_s"] = time.perf_counter() - t1
+            out["rerun_phases_s"] = runlog(log)[-1].get("phases")
         if kind != "floor":
             page.wait_for_timeout(1000)
             before = len(runlog(log))
@@ -200,7 +250,7 @@ def fmt_row(name: str, r: dict, floor: dict, fol: dict) -> list[str]:
             d("server_peak_mb", " MB", 0), d("js_heap_mb", " MB", 1)]
 
 
-def _measure_all(sizes: list[str], tmp: Path) -> dict:
+def _measure_all(sizes: list[str], tmp: Path, profile_dir: Path | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     (tmp / "static").symlink_to(ROOT / "static")  # Streamlit serves <script dir>/static: the same local Leaflet
@@ -223,36 +273,96 @@ def _measure_all(sizes: list[str], tmp: Path) -> dict:
             for kind, script in (("floor", floor_script), ("folium", folium_script), ("app", ROOT / "app.py")):
                 try:
                     res[kind] = measure(kind, script, gpkg, n, p, tmp)
+                    res[kind].pop("timeline", None)
                 except Exception as e:  # a baseline that times out is itself a result
                     res[kind] = {"kind": kind, "error": f"{type(e).__name__}: {str(e)[:200]}"}
                 print(size, kind, json.dumps(res[kind], ensure_ascii=False), flush=True)
             all_results[f"{size} ({n} projects)"] = res
+        if profile_dir is not None and "shipped" in sizes:  # a separate run: profiling slows what it measures
+            profile_dir.mkdir(parents=True, exist_ok=True)
+            r = measure("app", ROOT / "app.py", store.gpkg_path(), len(store.read_projects(store.gpkg_path())), p,
+                        tmp, env={"PROJECTMAP_PROFILE_DIR": str(profile_dir)})
+            (profile_dir / "timeline.json").write_text(json.dumps(r, indent=2, ensure_ascii=False))
+            print(f"profiles and timeline: {profile_dir}", flush=True)
     return all_results
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="shipped,10000,50000")
+    ap.add_argument("--no-profile", action="store_true", help="skip the profiled run of the shipped data")
     args = ap.parse_args(argv)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="pm-bench-") as tmp:  # removed afterwards (50k-project files)
-        all_results = _measure_all(args.sizes.split(","), Path(tmp))
     stamp = time.strftime("%Y%m%d-%H%M%S")
+    profile_dir = None if args.no_profile else RESULTS / f"profile_{stamp}"
+    with tempfile.TemporaryDirectory(prefix="pm-bench-") as tmp:  # removed afterwards (50k-project files)
+        all_results = _measure_all(args.sizes.split(","), Path(tmp), profile_dir)
     (RESULTS / f"bench_app_{stamp}.json").write_text(json.dumps(all_results, indent=2, ensure_ascii=False))
-    print("\n| data | page open → drawn | first open after server start | rerun on filter change | reruns on pan/zoom"
-          " | server peak RSS | JS heap |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"\n{machine()} · {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print("\n| data | page open → drawn | first open after server start | rerun on filter change "
+          "| filter → redrawn | reruns on pan/zoom/hover/popup | server peak RSS | JS heap |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, res in all_results.items():
         fl, fo, app = res.get("floor", {}), res.get("folium", {}), res.get("app", {})
         for label, r in (("floor", fl), ("plain folium", fo), ("app", app)):
             if "error" in r:
-                print(f"| {name} {label} | {r['error']} | | | | | |")
+                print(f"| {name} {label} | {r['error']} | | | | | | |")
             elif label == "app":
                 print("| " + " | ".join(fmt_row(f"{name} app", r, fl, fo)) + " |")
             else:
                 print("| " + " | ".join(fmt_row(f"{name} {label}", r, {}, {})) + " |")
+    print_breakdown(all_results)
+    print_targets(all_results)
     return 0
+
+
+def machine() -> str:
+    import platform
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return f"{cpu}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python " \
+           f"{platform.python_version()}"
+
+
+def print_breakdown(all_results: dict) -> None:
+    for name, res in all_results.items():
+        app = res.get("app", {})
+        if "open_breakdown_s" not in app:
+            continue
+        print(f"\n{name} — where the time goes (app):")
+        print("  open (s from navigation start): " + ", ".join(f"{k} {v:.3f}" for k, v in
+                                                               app["open_breakdown_s"].items()))
+        for key, title in (("open_phases_s", "script phases on open"), ("rerun_phases_s", "script phases on a filter change")):
+            if app.get(key):
+                print(f"  {title} (s): " + ", ".join(f"{k} {v:.3f}" for k, v in app[key].items()))
+
+
+TARGETS = [  # issue 13: (what, measured(res), target(res)) — seconds or MB; met when measured ≤ target
+    ("open, warm ≤ floor + 0.5 s", lambda r: r["app"]["open_s"], lambda r: r["floor"]["open_s"] + 0.5),
+    ("open, warm ≤ 0.8 × plain folium", lambda r: r["app"]["open_s"], lambda r: 0.8 * r["folium"]["open_s"]),
+    ("first open after start ≤ floor + 1.0 s", lambda r: r["app"]["open_cold_s"],
+     lambda r: r["floor"]["open_cold_s"] + 1.0),
+    ("filter change → redrawn ≤ 0.3 s", lambda r: r["app"]["filter_to_redrawn_s"], lambda r: 0.3),
+    ("script time on a filter change ≤ 0.05 s", lambda r: r["app"]["rerun_s"], lambda r: 0.05),
+    ("server peak RSS ≤ 150 MB", lambda r: r["app"]["server_peak_mb"], lambda r: 150.0),
+    ("reruns on pan/zoom/hover/popup = 0", lambda r: r["app"]["pan_zoom_reruns"], lambda r: 0),
+]
+TARGETS_LARGE = [("10k open, warm ≤ floor + 1.0 s", lambda r: r["app"]["open_s"], lambda r: r["floor"]["open_s"] + 1.0)]
+
+
+def print_targets(all_results: dict) -> None:
+    print("\n| data | target | measured | limit | |")
+    print("|---|---|---|---|---|")
+    for name, res in all_results.items():
+        targets = TARGETS if name.startswith("shipped") else TARGETS_LARGE if name.startswith("10000") else []
+        for what, measured, limit in targets:
+            try:
+                m, lim = measured(res), limit(res)
+            except (KeyError, TypeError):
+                print(f"| {name} | {what} | — | — | not measured |")
+                continue
+            print(f"| {name} | {what} | {m:.3f} | {lim:.3f} | {'met' if m <= lim else 'NOT met'} |")
 
 
 if __name__ == "__main__":

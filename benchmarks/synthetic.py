@@ -12,7 +12,7 @@ from shapely.geometry import LineString, Point, box
 
 from core import fields
 from core.vocab import CATEGORIES, COUNTIES, PRECISIONS, STATUSES, VOCABS
-from layers import store
+from layers import store, webpayload
 
 W, S, E, N = 115.27, 35.79, 116.56, 37.04
 
@@ -94,8 +94,9 @@ def project_frame(n: int, hostile: bool = True, seed: int = 7) -> gpd.GeoDataFra
     return gdf
 
 
-def write_gpkg(path: str | Path, n: int = 30, hostile: bool = True, seed: int = 7) -> Path:
-    """Write a GeoPackage with the `counties` layer and projects split by geometry type."""
+def write_gpkg(path: str | Path, n: int = 30, hostile: bool = True, seed: int = 7, payloads: bool = True) -> Path:
+    """Write a GeoPackage with the `counties` layer and projects split by geometry type — and, as `layers build`
+    does, the map's prebuilt payloads (layers.webpayload) unless `payloads=False`."""
     path = Path(path)
     if path.exists():
         path.unlink()
@@ -106,6 +107,8 @@ def write_gpkg(path: str | Path, n: int = 30, hostile: bool = True, seed: int = 
         part = projects[gtype == geom_type]
         if len(part):
             part.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+    if payloads:
+        webpayload.prebuild(path)
     return path
 
 

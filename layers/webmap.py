@@ -9,14 +9,16 @@ from __future__ import annotations
 import base64
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import shapely
 
 from layers import styles
 from layers.escape import esc
 from layers.popup import EXCERPT_INDEX, POPUP_FIELDS, TOOLTIP_INDEX, popup_parts
+
+if TYPE_CHECKING:  # the payloads are made at build time; the app imports this module for Payload and options only
+    import geopandas as gpd
 
 # Above this many project features the map is drawn on a <canvas> instead of SVG elements.
 CANVAS_THRESHOLD = 3000
@@ -62,6 +64,7 @@ def _radius(value) -> int:
 
 def _display_geometries(gdf: gpd.GeoDataFrame, gcj02: bool) -> np.ndarray:
     """The geometries as drawn: shifted to GCJ-02 over Gaode tiles (display only), 6 decimals (≈ 0.1 m)."""
+    import shapely
     geoms = gdf.geometry.values
     if gcj02 and len(gdf):
         from geo.crs import geom_wgs84_to_gcj02
@@ -101,6 +104,7 @@ def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
 
 def county_data(counties: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
     """County polygons + label points (representative points, always inside), names escaped."""
+    import geopandas as gpd
     geoms = counties.geometry
     if gcj02 and len(counties):
         from geo.crs import geom_wgs84_to_gcj02

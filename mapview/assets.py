@@ -86,6 +86,16 @@ def localize(m) -> None:
     m.default_css = [(name, base + path) for name, path in CSS]
 
 
+def check() -> bool:
+    """True when the local Leaflet files are there; otherwise a page error saying how to fetch them."""
+    gone = missing()
+    if gone:
+        import streamlit as st
+        st.error("缺少本地地图脚本(Leaflet)，地图无法显示。请在项目目录运行：`python -m mapview.assets`"
+                 f"（需要 npm，只需联网一次）。缺少：{', '.join(gone)}")
+    return not gone
+
+
 def fetch(dest: Path = VENDOR_DIR) -> None:
     """Download the pinned npm packages (`npm pack`, integrity-checked by npm) and unpack their dist files."""
     if not shutil.which("npm"):

@@ -1,4 +1,10 @@
-"""Loading the GeoPackage for the app, cached by file identity (path + mtime + size), never geocoding."""
+"""Loading the GeoPackage for the app, cached by file identity (path + mtime + size), never geocoding.
+
+Two depths: `attributes` (every project's fields, no geometry — sqlite3 via layers.webpayload, enough for the
+filters, the sidebar, tables and statistics) and `geo` (GeoDataFrames, for exports, editing and history). The map
+itself needs neither: it gets the payload files the build prepared (`map_file`), so opening the map never imports
+geopandas, shapely's GEOS work, pyproj or GDAL.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -7,13 +13,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
-import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
-from layers import store
-from mapview import assets, draw
+from layers import webpayload
 from layers.filters import Filters, mask
+from layers.webmap import Payload, bitset
+from mapview import assets
 
 
 def file_key(path: Path) -> tuple[str, int, int]:
@@ -22,39 +28,46 @@ def file_key(path: Path) -> tuple[str, int, int]:
     return (str(path), s.st_mtime_ns, s.st_size)
 
 
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["target_year"] = pd.array(frame["target_year"], dtype="Int64")
+    frame["precision_m"] = pd.to_numeric(frame["precision_m"], errors="coerce")
+    return frame
+
+
 @st.cache_data(show_spinner="读取数据…", max_entries=4)
-def load(key: tuple[str, int, int]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    path = key[0]
-    counties = store.read_counties(path)
-    projects = store.read_projects(path)
+def attributes(key: tuple[str, int, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(counties: name, projects: every stored field) without geometries."""
+    names, rows = webpayload.attributes(key[0])
+    counties = pd.DataFrame({"name": webpayload.county_names(key[0])})
+    return counties, _typed(pd.DataFrame.from_records(rows, columns=names))
+
+
+@st.cache_data(show_spinner="读取数据…", max_entries=2)
+def geo(key: tuple[str, int, int]):
+    """(counties, projects) as GeoDataFrames in EPSG:4326 — for the pages that need geometries."""
+    from layers import store
+    counties = store.read_counties(key[0])
+    projects = store.read_projects(key[0])
     for col in store.PROJECT_FIELDS:
         if col not in projects.columns:
             projects[col] = None
-    projects["target_year"] = projects["target_year"].astype("Int64")
-    return counties, projects
+    return counties, _typed(projects)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def county_payload(key: tuple[str, int, int], gcj02: bool) -> draw.Payload:
-    counties, _ = load(key)
-    d = draw.county_data(counties, gcj02=gcj02)
-    return draw.Payload(draw.safe_json(d), len(d["data"]["features"]), d["bounds"])
+def geo_of(key: tuple[str, int, int], frame: pd.DataFrame):
+    """`frame` (rows of this file's attribute table, perhaps with other statuses) with the rows' geometries."""
+    import geopandas as gpd
+    _, projects = geo(key)
+    geometry = projects.set_index("id").geometry.reindex(frame["id"]).values
+    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geometry, crs=projects.crs)
 
 
 CACHE_DIR = assets.STATIC_DIR / "cache"  # git-ignored; served at /app/static/cache/
 KEEP_FILES = 24
 
 
-@st.cache_data(show_spinner="准备地图数据…", max_entries=8)
-def project_file(key: tuple[str, int, int], gcj02: bool) -> tuple[str, list[int]]:
-    """All projects of the GeoPackage as one pre-escaped JSON file under static/cache/ (named by its content hash),
-    written once per GeoPackage version: the browser fetches it (and revalidates from its cache) instead of
-    receiving megabytes through the component's script on every rerun. Returns (file name, feature → row)."""
-    _, projects = load(key)
-    d = draw.project_data(projects, gcj02=gcj02)
-    rows = d.pop("rows")
-    body = draw.safe_json(d).encode("utf-8")
-    name = f"projects-{hashlib.sha256(body).hexdigest()[:24]}.json"
+def _write_cached(kind: str, body: bytes) -> str:
+    name = f"{kind}-{hashlib.sha256(body).hexdigest()[:24]}.json"
     target = CACHE_DIR / name
     if not target.exists():
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
@@ -62,21 +75,59 @@ def project_file(key: tuple[str, int, int], gcj02: bool) -> tuple[str, list[int]
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
         os.replace(tmp, target)
-        old = sorted(CACHE_DIR.glob("projects-*.json"), key=lambda p: p.stat().st_mtime)[:-KEEP_FILES]
+        old = sorted(CACHE_DIR.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime)[:-KEEP_FILES]
         for p in old:
             p.unlink(missing_ok=True)
-    return name, rows
+    return name
 
 
-def project_payload(key: tuple[str, int, int], filters: Filters, gcj02: bool) -> draw.Payload:
-    """The map's project layer: URL of the full (cached) file + a bitset of the features that pass the filter."""
-    name, rows = project_file(key, gcj02)
+def _made_here(key: tuple[str, int, int], kind: str, gcj02: bool) -> tuple[bytes, list[str], list | None]:
+    """A payload made in this process (the data changed since the build, or the GCJ-02 variant)."""
+    from layers import webmap
+    from layers.escape import safe_json
+    counties, projects = geo(key)
+    if kind == "counties":
+        d = webmap.county_data(counties, gcj02=gcj02)
+        return safe_json(d).encode("utf-8"), [], d["bounds"]
+    d = webmap.project_data(projects, gcj02=gcj02)
+    rows = d.pop("rows")
+    return safe_json(d).encode("utf-8"), [str(projects["id"].iloc[i]) for i in rows], None
+
+
+@st.cache_data(show_spinner="准备地图数据…", max_entries=16)
+def map_file(key: tuple[str, int, int], kind: str, gcj02: bool) -> tuple[str, list[str], list | None]:
+    """One map layer ("projects" or "counties") as a pre-escaped JSON file under static/cache/ (named by its
+    content hash), written once per GeoPackage version: the browser fetches it (and revalidates it from its
+    cache) instead of receiving it through the page on every rerun. Returns (file name, feature ids in the
+    file's order, [[s, w], [n, e]] bounds for the counties)."""
+    stored = None if gcj02 else webpayload.payload(key[0], kind)
+    if stored is None:
+        body, ids, bounds = _made_here(key, kind, gcj02)
+    else:
+        body, ids = stored
+        bounds = webpayload.bounds(body) if kind == "counties" else None
+    return _write_cached(kind, body), ids, bounds
+
+
+def _file(key, kind: str, gcj02: bool) -> tuple[str, list[str], list | None]:
+    name, ids, bounds = map_file(key, kind, gcj02)
     if not (CACHE_DIR / name).exists():  # removed behind our back: write it again
-        project_file.clear()
-        name, rows = project_file(key, gcj02)
-    _, projects = load(key)
+        map_file.clear()
+        name, ids, bounds = map_file(key, kind, gcj02)
+    return name, ids, bounds
+
+
+def county_payload(key: tuple[str, int, int], gcj02: bool) -> Payload:
+    name, _, bounds = _file(key, "counties", gcj02)
+    return Payload(None, 0, bounds, url=assets.static_url(f"cache/{name}"))
+
+
+def project_payload(key: tuple[str, int, int], projects: pd.DataFrame, filters: Filters, gcj02: bool) -> Payload:
+    """The map's project layer: URL of the full (cached) file + a bitset of the features that pass the filter."""
+    name, ids, _ = _file(key, "projects", gcj02)
     url = assets.static_url(f"cache/{name}")
     if filters.is_empty():
-        return draw.Payload(None, len(rows), None, url=url)
-    flags = mask(projects, filters).to_numpy()[np.asarray(rows, dtype=int)]
-    return draw.Payload(None, int(flags.sum()), None, url=url, visible=draw.bitset(flags))
+        return Payload(None, len(ids), None, url=url)
+    shown = set(projects.loc[mask(projects, filters), "id"])
+    flags = np.fromiter((i in shown for i in ids), dtype=bool, count=len(ids))
+    return Payload(None, int(flags.sum()), None, url=url, visible=bitset(flags))

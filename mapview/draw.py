@@ -29,7 +29,7 @@ pmDrawMap({{ this._parent.get_name() }}, {{ this.counties_json }}, {{ this.optio
         super().__init__()
         self._name = "DataLayers"
         self.default_js, self.default_css = assets.map_code()
-        self.counties_json = counties_json
+        self.counties_json = counties_json if counties_json is not None else "null"
         self.projects_json = projects_json if projects_json is not None else "null"
         self.options_json = safe_json(options)
 
@@ -45,5 +45,6 @@ def build_map(counties: Payload, projects: Payload, legend: str, opts: MapOption
     for t in tiles or []:
         folium.TileLayer(tiles=t, max_zoom=18, overlay=bool(t.get("overlay", False))).add_to(m)
     options = map_options(counties, projects, legend, opts, bool(tiles))
+    options["countiesUrl"] = counties.url
     DataLayers(counties.json, projects.json if projects.url is None else None, options).add_to(m)
     return m

@@ -34,7 +34,7 @@ def export_frame(filtered: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _selection(key: tuple, filters: Filters) -> Selection:
-    counties, projects = data.load(key)
+    counties, projects = data.geo(key)
     chosen = apply(projects, filters)
     description = describe(filters)
     return Selection(chosen, counties, filters, None, description,
@@ -51,7 +51,7 @@ def export_bytes(key: tuple, filters: Filters, fmt: str) -> bytes:
                               size="1920x1080" if fmt == "png" else "A4")
         return printmap.to_bytes(fig, fmt)
     if fmt == "sheets":
-        counties, projects = data.load(key)
+        counties, projects = data.geo(key)
         return printmap.to_bytes(printmap.county_sheets(projects, counties), "pdf")
     if fmt == "html":
         return offline_html.to_bytes(sel.projects, sel.counties, title=sel.title, note=sel.description)

@@ -1,10 +1,9 @@
-"""The maps pages show: the project map (every project, the filter as a bitset over a cached file), a snapshot
-map of a given frame (the changes page), and the edit page's small map with drawing tools. Pages call these and
-hand the result to st_folium."""
+"""The folium maps of the changes and edit pages: a snapshot map of a given frame (the changes page) and the edit
+page's small map with drawing tools. Pages hand the result to st_folium. (The main map is mapview.mapcomponent.)"""
 from __future__ import annotations
 
 import folium
-import geopandas as gpd
+import pandas as pd
 import shapely
 import streamlit as st
 from folium.plugins import Draw
@@ -13,16 +12,7 @@ from mapview import assets, basemaps, data, draw
 from layers.escape import safe_json
 from layers.legend import legend_html
 
-__all__ = ["assets_ok", "edit_map", "project_map", "snapshot_map"]
-
-
-def assets_ok() -> bool:
-    """True when the local Leaflet files are there; otherwise an error saying how to fetch them (once)."""
-    gone = assets.missing()
-    if gone:
-        st.error("缺少本地地图脚本(Leaflet)，地图无法显示。请在项目目录运行：`python -m mapview.assets`"
-                 f"（需要 npm，只需联网一次）。缺少：{', '.join(gone)}")
-    return not gone
+__all__ = ["edit_map", "snapshot_map"]
 
 
 def _legend(frame, title: str) -> str:
@@ -30,20 +20,10 @@ def _legend(frame, title: str) -> str:
                        title=title)
 
 
-def project_map(c) -> folium.Map:
-    """The main map for a ui.Context: counties, the filtered projects (from the cached file), legend, basemap."""
-    gcj02 = basemaps.is_gcj02(c.basemap)
-    counties = data.county_payload(c.key, gcj02)
-    projects = data.project_payload(c.key, c.filters, gcj02)
-    return draw.build_map(counties, projects, _legend(c.filtered, f"共 {len(c.filtered)} 个项目"),
-                          draw.MapOptions(present=c.present, locate=c.locate, bbox=c.bbox),
-                          tiles=basemaps.tile_layers(c.basemap, c.token))
-
-
-def snapshot_map(c, frame: gpd.GeoDataFrame, title: str) -> folium.Map:
+def snapshot_map(c, frame: pd.DataFrame, title: str) -> folium.Map:
     """A map of exactly `frame` (e.g. the projects as they were on a date), embedded in the page."""
     gcj02 = basemaps.is_gcj02(c.basemap)
-    d = draw.project_data(frame, gcj02=gcj02)
+    d = draw.project_data(data.geo_of(c.key, frame), gcj02=gcj02)
     projects = draw.Payload(safe_json(d), len(d["data"]["features"]), None)
     return draw.build_map(data.county_payload(c.key, gcj02), projects, _legend(frame, title),
                           draw.MapOptions(present=c.present), tiles=basemaps.tile_layers(c.basemap, c.token))
@@ -58,7 +38,7 @@ def _draw_tools(kinds: set[str]) -> Draw:
     return d
 
 
-def edit_map(counties: gpd.GeoDataFrame, current, extra=None, *, draw_kinds: set[str] | None = None) -> folium.Map:
+def edit_map(counties, current, extra=None, *, draw_kinds: set[str] | None = None) -> folium.Map:
     """A small offline map: counties, the current geometry (grey, dashed), an optional new one (red), and the
     drawing tools for `draw_kinds` (geometry types) when given."""
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)

@@ -4,25 +4,22 @@ current, filtered data.
 """
 from __future__ import annotations
 
-import json
-import os
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from core.errors import UserError
 from layers import freshness, store
-from mapview import assets, basemaps, data, urlstate
+from mapview import assets, basemaps, data, timing, urlstate
 from layers.escape import md
 from layers.filters import Filters, Options, apply, describe, options_from
 from mapview.sidebar import sidebar
 from mapview.urlstate import clear_locate, enter_present, exit_present  # noqa: F401  (pages' button callbacks)
 
-__all__ = ["APP_TITLE", "Context", "clear_locate", "ctx", "enter_present", "exit_present", "located", "located_name", "log_run", "notices",
+__all__ = ["APP_TITLE", "Context", "clear_locate", "ctx", "enter_present", "exit_present", "located", "located_name", "notices",
            "setup", "summary"]
 
 APP_TITLE = "聊城市 2023—2025 年重点项目地图"
@@ -32,9 +29,9 @@ APP_TITLE = "聊城市 2023—2025 年重点项目地图"
 class Context:
     path: Path
     key: tuple
-    counties: gpd.GeoDataFrame
-    projects: gpd.GeoDataFrame
-    filtered: gpd.GeoDataFrame
+    counties: pd.DataFrame  # names (geometries: data.geo(key))
+    projects: pd.DataFrame  # every stored field, no geometry (data.geo_of(key, frame) adds them)
+    filtered: pd.DataFrame
     filters: Filters
     options: Options
     present: bool
@@ -105,7 +102,7 @@ def _load_or_stop(path: Path):
         st.stop()
     try:
         key = data.file_key(path)
-        return (key, *data.load(key))
+        return (key, *data.attributes(key))
     except UserError as e:  # e.g. a writer was killed and its journal cannot be rolled back here
         st.error(md(str(e)))
         st.stop()
@@ -116,9 +113,10 @@ def setup() -> Context:
     ss = st.session_state
     present = bool(ss.get("pm_present", st.query_params.get("mode") == "present"))
     st.set_page_config(page_title="聊城项目地图", page_icon=favicon(), layout="wide",
-                       initial_sidebar_state="collapsed" if present else "expanded")
+                       initial_sidebar_state="collapsed" if present else "auto")  # auto: folded on a phone
     path = store.gpkg_path()
     key, counties, projects = _load_or_stop(path)
+    timing.mark("data")
     opts = options_from(projects)
     token = basemaps.tianditu_token(secrets())
     if "pm_filters" not in ss:
@@ -128,6 +126,7 @@ def setup() -> Context:
                 filters=f, options=opts, present=bool(ss.pm_present), basemap=ss.pm_basemap, token=token,
                 locate=ss.get("pm_locate"), view=ss.get("pm_view"), bbox=ss.get("pm_bbox"))
     sidebar(c)
+    timing.mark("sidebar")
     _stale_notice(path)
     st.markdown(_css("present.css" if c.present else "page.css"), unsafe_allow_html=True)
     urlstate.write_url(f)
@@ -152,11 +151,3 @@ def ctx() -> Context:
         st.switch_page("app.py")
     return c
 
-
-def log_run(page: str, t0: float) -> None:
-    """Benchmarks: append this run's duration to $PROJECTMAP_RUNLOG (nothing happens when it is unset)."""
-    target = os.environ.get("PROJECTMAP_RUNLOG")
-    if target:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"page": page, "start": t0, "seconds": time.perf_counter() - t0,
-                                 "wall": time.time()}) + "\n")

@@ -1,12 +1,12 @@
-"""地图: counties + filtered projects. Panning/zooming never reruns the script (returned_objects=[])."""
+"""地图: counties + filtered projects (mapview.mapcomponent). Panning, zooming, hovering and popups never rerun the
+script; clicking a county's name filters to it."""
 import streamlit as st
-from streamlit_folium import st_folium
 
-from mapview import maps, meeting, ui
+from mapview import assets, mapcomponent, meeting, timing, ui
 from layers.escape import esc, md
 
 c = ui.ctx()
-if not maps.assets_ok():
+if not assets.check():
     st.stop()
 
 if c.present:
@@ -20,7 +20,7 @@ else:
     head = st.columns([8, 1.4], vertical_alignment="bottom")
     head[0].title(ui.APP_TITLE)
     head[1].button("演示模式", on_click=ui.enter_present, width="stretch", help="全屏地图、大字号图例，适合投影")
-    st.caption(ui.summary(c) + "。点击项目查看详情；左侧图例即筛选。")
+    st.caption(ui.summary(c) + "。点击项目查看详情，点击县名只看该县；左侧图例即筛选。")
 ui.notices()
 
 located = ui.located(c)
@@ -32,7 +32,7 @@ elif located == "shown":
     cols[1].button("取消定位", on_click=ui.clear_locate)
 elif located == "unknown":  # e.g. the data was rebuilt since the project was chosen (unknown URL ids are dropped)
     st.warning(f"要定位的项目编号“{md(c.locate)}”不在数据中。", icon="⚠️")
-st_folium(maps.project_map(c), height=900 if c.present else 680, use_container_width=True, returned_objects=[],
-          key="pm_map")
+timing.mark("page")
+mapcomponent.show(c, height=900 if c.present else 680)
 if len(c.filtered) == 0:
     st.warning("当前筛选条件下没有项目。可在左侧放宽条件，或点击“清除全部筛选”。")

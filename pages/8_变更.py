@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from core.vocab import PLAN_DATE
-from mapview import changes, maps, ui
+from mapview import assets, changes, maps, ui
 
 c = ui.ctx()
 st.title("变更与回溯")
@@ -27,7 +27,7 @@ only_changed = cols[2].checkbox("只显示有变更的项目", key="ch_only_chan
 v = changes.view(c, as_of.isoformat(), since.isoformat(), only_changed)
 st.caption(f"{as_of.isoformat()} 的状态；规划文本中的状态截至 {PLAN_DATE}。当前筛选的 {len(v.projects)} 个项目中，"
            f"{v.n_changed} 个在 {since.isoformat()} 之后有变更（状态按生效日期，几何按记录日期）。")
-if maps.assets_ok():
+if assets.check():
     m = maps.snapshot_map(c, v.shown, f"{as_of.isoformat()} · 共 {len(v.shown)} 个项目")
     st_folium(m, height=560, use_container_width=True, returned_objects=[], key="ch_map")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mapview import editing, login, meeting, ui
+from mapview import data, editing, login, meeting, ui
 from layers.escape import md
 
 c = ui.ctx()
@@ -27,7 +27,8 @@ top = st.columns([6, 1], vertical_alignment="center")
 top[0].caption(f"已登录：{md(editor.label)}。每条记录都会写明编辑人；记录不会被覆盖，可随时查看和恢复。")
 top[1].button("退出登录", on_click=st.logout if editor.via == "oidc" else login.logout)
 
-projects = c.projects.sort_values(["category", "name"], kind="stable")
+counties, projects = data.geo(c.key)  # the geometry tabs draw and check geometries
+projects = projects.sort_values(["category", "name"], kind="stable")
 labels = {r.id: f"{r.name}（{r.id}）" for r in projects.itertuples()}
 if not labels:
     st.warning("GeoPackage 中没有项目。")
@@ -44,10 +45,10 @@ tab_status, tab_geom, tab_verify, tab_hist, tab_views = st.tabs(["状态变更",
 with tab_status:
     editing.status_tab(c.path, row, editor)
 with tab_geom:
-    editing.geometry_tab(c.path, row, editor, c.counties)
+    editing.geometry_tab(c.path, row, editor, counties)
 with tab_verify:
     editing.verify_tab(c.path, row, editor)
 with tab_hist:
-    editing.history_tab(c.path, row, editor, c.counties)
+    editing.history_tab(c.path, row, editor, counties)
 with tab_views:
     meeting.views_tab(c, editor)

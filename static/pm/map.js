@@ -11,18 +11,57 @@ function pmDrawMap(map, C, O, P) {
   var el = map.getContainer();
   el.classList.toggle("pm-present", !!O.present);
   el.classList.toggle("pm-tiles", !!O.tiles);
-  var counties = pmCounties(map, C, O);
+  map._pm = {O: O, P: null, layers: null, fit: null};
   L.control.scale({imperial: false, maxWidth: 160}).addTo(map);
   if (map.attributionControl) { map.attributionControl.setPrefix("Leaflet"); }  // the credit, without a flag
-  el.setAttribute("data-pm-counties", String(C.data.features.length));
-  el.setAttribute("data-pm-renderer", O.canvas ? "canvas" : "svg");
   if (O.legend) { pmLegend(map, O.legend); }
-  var draw = function (data) { pmProjects(map, counties, O, data); };
-  if (P) { draw(P); return; }
-  fetch(O.projectsUrl).then(function (r) {
+  var withCounties = function (C) {
+    map._pm.counties = pmCounties(map, C, O);
+    pmFit(map, O);
+    el.setAttribute("data-pm-counties", String(C.data.features.length));
+  };
+  var draw = function (P) { map._pm.P = P; pmProjects(map, O, P); };
+  el.setAttribute("data-pm-renderer", O.canvas ? "canvas" : "svg");
+  if (C && P) { withCounties(C); draw(P); return; }  // everything inline (the offline HTML file): synchronous
+  Promise.all([C ? Promise.resolve(C) : pmFetch(O.countiesUrl), P ? Promise.resolve(P) : pmFetch(O.projectsUrl)])
+    .then(function (both) { pmMark("pm-data"); withCounties(both[0]); draw(both[1]); })
+    .catch(function (e) { pmLoadFailed(map, e); });
+}
+
+/* A later run of the page with the same data: new filter (bitset), legend, project to locate, extent. */
+function pmUpdate(map, O) {
+  var st = map._pm;
+  st.O = O;
+  if (O.legend && st.legend) { st.legend.set(O.legend); }
+  if (!st.P) { return; }  // still loading: the first draw reads st.O
+  pmProjects(map, O, st.P);
+  pmFit(map, O);
+}
+
+function pmMark(name) {  // the benchmark reads these from the browser's performance timeline
+  if (window.performance && performance.mark) { performance.mark(name); }
+}
+
+function pmFetch(url) {
+  return fetch(url).then(function (r) {
     if (!r.ok) { throw new Error("HTTP " + r.status); }
     return r.json();
-  }).then(draw).catch(function (e) { pmLoadFailed(map, e); });
+  });
+}
+
+/* The extent: the chosen counties (O.fitCounties), else O.bounds (a meeting view's or the city's); only when it
+ * differs from the last one fitted, so a filter change elsewhere keeps the planner's pan and zoom. */
+function pmFit(map, O) {
+  var st = map._pm, key = JSON.stringify([O.fitCounties || [], O.bounds]);
+  if (!st.counties || key === st.fit) { return; }
+  st.fit = key;
+  var b = null;
+  if (O.fitCounties && O.fitCounties.length) {
+    st.counties.eachLayer(function (l) {
+      if (O.fitCounties.indexOf(l.feature.properties.n) >= 0) { b = b ? b.extend(l.getBounds()) : l.getBounds(); }
+    });
+  }
+  if (b) { map.fitBounds(b, {padding: [16, 16]}); } else if (O.bounds) { map.fitBounds(O.bounds, {padding: [8, 8]}); }
 }
 
 function pmCounties(map, C, O) {
@@ -33,11 +72,13 @@ function pmCounties(map, C, O) {
     style: function () { return O.countyStyle; }
   }).addTo(map);
   C.labels.forEach(function (l) {
-    L.marker([l.lat, l.lon], {pane: "pmLabels", interactive: false, keyboard: false,
-      icon: L.divIcon({className: "pm-county-label", html: "<span>" + l.n + "</span>", iconSize: null})
+    var m = L.marker([l.lat, l.lon], {pane: "pmLabels", interactive: !!O.countyClick, keyboard: false,
+      title: O.countyClick ? "点击筛选" : "",
+      icon: L.divIcon({className: "pm-county-label" + (O.countyClick ? " pm-clickable" : ""),
+        html: "<span>" + l.n + "</span>", iconSize: null})
     }).addTo(map);
+    if (O.countyClick) { m.on("click", function () { map.fire("pmcounty", {name: l.n}); }); }
   });
-  if (O.bounds) { map.fitBounds(O.bounds, {padding: [8, 8]}); }
   return counties;
 }
 
@@ -52,11 +93,34 @@ function pmBox(map, position, fill) {
   return box.addTo(map);
 }
 
+/* The legend: a heading that folds it away (folded at first on a small map), its body scrolling inside the map. */
 function pmLegend(map, html) {
-  var legend = pmBox(map, "bottomright", function (d) { d.innerHTML = html; });  // escaped in Python
-  // the frame can be taller than the map: keep the whole legend inside the map (it scrolls when longer)
-  var fit = function () { legend.getContainer().style.maxHeight = (map.getSize().y - 50) + "px"; };
+  var body, button;
+  var box = pmBox(map, "bottomright", function (d) {
+    button = L.DomUtil.create("button", "pm-legend-toggle", d);
+    button.type = "button";
+    body = L.DomUtil.create("div", "pm-legend-body", d);
+    body.innerHTML = html;  // escaped in Python
+  });
+  var el = box.getContainer();
+  function setOpen(open) {
+    el.classList.toggle("pm-folded", !open);
+    button.textContent = open ? "图例 ▾" : "图例 ▸";
+    button.setAttribute("aria-expanded", String(open));
+    pmPopupPadding(map);
+  }
+  button.addEventListener("click", function () { setOpen(el.classList.contains("pm-folded")); });
+  var fit = function () { el.style.maxHeight = (map.getSize().y - 50) + "px"; };
   fit(); map.on("resize", fit);
+  map._pm.legend = {el: el, set: function (h) { body.innerHTML = h; pmPopupPadding(map); }};
+  setOpen(map.getSize().x >= 640);
+}
+
+/* Popups open clear of the legend (which would cover their close button) and of the map's edges. */
+function pmPopupPadding(map) {
+  var st = map._pm, legend = st.legend && st.legend.el;
+  st.pad = st.pad || [10, 10];
+  st.pad[0] = legend ? legend.offsetWidth + 20 : 10;
 }
 
 function pmLoadFailed(map, e) {
@@ -122,7 +186,8 @@ function pmSpread(map, stacks, radius) {
     });
   }
   spread(); map.on("zoomend", spread);
-  return stacked.reduce(function (n, k) { return n + stacks[k].length; }, 0);
+  return {count: stacked.reduce(function (n, k) { return n + stacks[k].length; }, 0),
+          off: function () { map.off("zoomend", spread); }};
 }
 
 /* A point in the symbol system: its shape, fill and ring as an SVG marker (our own markup, made in Python);
@@ -148,12 +213,16 @@ function pmCasings(map, P, features) {
   }}).addTo(map);
 }
 
-function pmProjects(map, counties, O, P) {
-  var drawn = 0, target = null, stacks = {}, halo = pmErrorHalo(map);
-  // an opening popup pans the map so that it is clear of the legend (which would cover its close button)
-  var legend = map.getContainer().querySelector(".pm-legend");
-  var popupOptions = {maxWidth: O.popupWidth, className: "pm-popup-wrap", autoPanPaddingTopLeft: [10, 10],
-    autoPanPaddingBottomRight: [legend ? legend.offsetWidth + 20 : 10, 10]};
+function pmProjects(map, O, P) {
+  var st = map._pm, drawn = 0, target = null, stacks = {}, halo = st.halo || (st.halo = pmErrorHalo(map));
+  if (st.layers) {  // a redraw (new filter): the old features go
+    map.closePopup(); halo.hide();
+    map.removeLayer(st.layers.projects); map.removeLayer(st.layers.casings);
+    if (st.unspread) { st.unspread(); }
+  }
+  pmPopupPadding(map);
+  var popupOptions = {maxWidth: Math.min(O.popupWidth, map.getSize().x - 60), className: "pm-popup-wrap",
+    autoPanPaddingTopLeft: [10, 10], autoPanPaddingBottomRight: st.pad};
   function style(f) {
     var s = Object.assign({}, P.styles[f.properties.k]);
     s.className = f.geometry.type === "Point" ? "pm-feature pm-point" : "pm-feature";
@@ -179,13 +248,17 @@ function pmProjects(map, counties, O, P) {
       if (O.locate !== null && f.properties.i === O.locate) { target = layer; }
     }
   }).addTo(map);
-  var el = map.getContainer();
-  el.setAttribute("data-pm-stacked", String(pmSpread(map, stacks, O.pointRadius)));
-  if (target) {
+  var el = map.getContainer(), spread = pmSpread(map, stacks, O.pointRadius);
+  st.unspread = spread.off;
+  el.setAttribute("data-pm-stacked", String(spread.count));
+  if (target && O.locate !== st.located) {
     if (target.getBounds) { map.fitBounds(target.getBounds(), {maxZoom: 12, padding: [40, 40]}); }
     else { map.setView(target.getLatLng(), 12); }
     target.openPopup();
   }
+  st.located = O.locate;
+  st.layers = {projects: projects, casings: casings};
   el.setAttribute("data-pm-projects", String(drawn));
-  window.pmLayers = {counties: counties, projects: projects, casings: casings};
+  pmMark("pm-drawn");
+  window.pmLayers = {counties: st.counties, projects: projects, casings: casings};
 }

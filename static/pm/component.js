@@ -1,0 +1,44 @@
+/* The Streamlit side of the project map (index.html): Streamlit's component protocol (API version 1) by hand.
+ * The first render draws the map (map.js' pmDrawMap); later renders with the same data only update it
+ * (pmUpdate: filter bitset, legend, project to locate, extent), so a filter change never reloads the frame.
+ * Clicking a county's name sends {county, n} back to Python (the page then filters to that county). */
+"use strict";
+
+(function () {
+  var map = null, base = null, clicks = 0;
+
+  function send(type, extra) {
+    window.parent.postMessage(Object.assign({isStreamlitMessage: true, type: type}, extra || {}), "*");
+  }
+
+  function tile(t) {
+    return L.tileLayer(t.url, {attribution: t.attribution, subdomains: t.subdomains || "abc",
+      maxZoom: t.maxZoom || 18, pane: t.overlay ? "overlayPane" : "tilePane"});
+  }
+
+  function create(a) {
+    if (map) { map.remove(); }
+    var div = document.getElementById("map");
+    map = L.map(div, {zoomSnap: 0.25, zoomDelta: 0.5, preferCanvas: !!a.options.canvas});
+    (a.tiles || []).forEach(function (t) { tile(t).addTo(map); });
+    map.on("pmcounty", function (e) {
+      clicks += 1;
+      send("streamlit:setComponentValue", {value: {county: e.name, n: clicks}, dataType: "json"});
+    });
+    pmDrawMap(map, null, a.options, null);
+  }
+
+  function render(a) {
+    document.getElementById("map").style.height = a.height + "px";
+    send("streamlit:setFrameHeight", {height: a.height});
+    // a new data file, basemap or presentation mode: a new map; anything else: the same map, updated
+    var key = JSON.stringify([a.options.countiesUrl, a.options.projectsUrl, a.tiles, a.options.present]);
+    if (key !== base) { base = key; create(a); } else { map.invalidateSize(); pmUpdate(map, a.options); }
+  }
+
+  window.addEventListener("message", function (e) {
+    if (e.source !== window.parent || !e.data || e.data.type !== "streamlit:render") { return; }
+    render(e.data.args);
+  });
+  send("streamlit:componentReady", {apiVersion: 1});
+})();

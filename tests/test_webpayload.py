@@ -1,0 +1,69 @@
+"""The map page's light read path (layers.webpayload): attributes and prebuilt payloads straight from the
+GeoPackage, valid only while the rows they were made from are unchanged, and no heavy GIS library on the way."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.synthetic import write_gpkg
+from layers import safe_write, store, webpayload
+from tests.e2e.browser import ROOT
+
+
+@pytest.fixture
+def gpkg(tmp_path):
+    return write_gpkg(tmp_path / "p.gpkg", n=40)
+
+
+def test_attributes_are_the_stored_fields_of_every_project_in_id_order(gpkg):
+    names, rows = webpayload.attributes(gpkg)
+    full = store.read_projects(gpkg)
+    assert names == store.PROJECT_FIELDS
+    assert [r[names.index("id")] for r in rows] == list(full["id"])
+    i = names.index("name")
+    assert [r[i] for r in rows] == list(full["name"])
+    assert webpayload.county_names(gpkg) == list(store.read_counties(gpkg)["name"])
+
+
+def test_a_prebuilt_payload_lists_every_project_and_is_served_while_the_rows_are_unchanged(gpkg):
+    body, ids = webpayload.payload(gpkg, "projects")
+    assert sorted(ids) == sorted(store.read_projects(gpkg)["id"])
+    d = json.loads(body)
+    assert len(d["data"]["features"]) == len(ids)
+    assert [f["properties"]["i"] for f in d["data"]["features"]][:3] == [webpayload_esc(i) for i in ids[:3]]
+    counties, _ = webpayload.payload(gpkg, "counties")
+    assert webpayload.bounds(counties)[0][0] < webpayload.bounds(counties)[1][0]
+
+
+def webpayload_esc(text):
+    from layers.escape import esc
+    return esc(text)
+
+
+def test_a_changed_row_makes_the_payload_stale(gpkg):
+    assert webpayload.payload(gpkg, "projects") is not None
+    with safe_write.write_transaction(gpkg) as conn:
+        conn.execute("UPDATE projects_point SET status='completed' WHERE fid = (SELECT MIN(fid) FROM projects_point)")
+        conn.touch("projects_point", geometry=False)
+    assert webpayload.payload(gpkg, "projects") is None
+    assert webpayload.payload(gpkg, "counties") is not None  # the counties did not change
+
+
+def test_no_payload_before_a_build_stored_one(tmp_path):
+    assert webpayload.payload(write_gpkg(tmp_path / "bare.gpkg", n=5, payloads=False), "projects") is None
+
+
+def test_the_map_page_path_imports_no_heavy_gis_library(gpkg):
+    """What the map page imports and does (data, filters, sidebar, legend, component) — in a fresh interpreter."""
+    code = f"""
+import sys
+from mapview import ui, mapcomponent, data, sidebar, urlstate, meeting, timing  # noqa
+from layers import webpayload, filters, legend
+names, rows = webpayload.attributes({str(gpkg)!r})
+webpayload.payload({str(gpkg)!r}, "projects"); webpayload.payload({str(gpkg)!r}, "counties")
+heavy = ("geopandas", "pyproj", "pyogrio", "folium", "streamlit_folium", "matplotlib", "altair")
+print(",".join(m for m in heavy if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
