@@ -10,6 +10,7 @@ from pathlib import Path
 from core.errors import UserError
 from core.vocab import CATEGORIES, STATUSES
 from layers import outputs_cli
+from layers.stores import add_db_argument
 
 
 def main(argv=None) -> int:
@@ -43,11 +44,6 @@ def parser() -> argparse.ArgumentParser:
     from layers import api
     api.add_arguments(sub.add_parser("api", help="serve the store read-only as OGC API – Features (QGIS, GDAL)"))
     return p
-
-
-def add_db_argument(p) -> None:
-    p.add_argument("--db", default=None, metavar="URL",
-                   help="PostGIS store postgresql://… instead of the GeoPackage (default $PROJECTMAP_DB if set)")
 
 
 def _copy_arguments(c) -> None:

@@ -16,7 +16,8 @@ from core.errors import UserError
 from layers import atomic
 
 __all__ = ["Editor", "EditorError", "DEFAULT_FILE", "ROUNDS", "MIN_PASSWORD", "MAX_PASSWORD_BYTES", "editors_file",
-           "load_file", "load_secrets", "load_editors", "hash_password", "add_editor", "save_accounts"]
+           "load_file", "load_secrets", "load_editors", "hash_password", "add_editor", "save_accounts",
+           "add_db_editor"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / "config" / "editors.toml"
@@ -84,11 +85,27 @@ def load_secrets(secrets=None) -> dict[str, Editor]:
     return _parse(secrets["editors"], "Streamlit secrets")
 
 
-def load_editors(*, secrets=None, path: Path | None = None) -> dict[str, Editor]:
-    """All editor accounts: the file's, then the secrets' (which win)."""
+def load_editors(*, secrets=None, path: Path | None = None, db: str | None = None) -> dict[str, Editor]:
+    """All editor accounts: the file's, then the PostGIS store's (``db``, else $PROJECTMAP_DB when set: its
+    ``editor_accounts`` table), then the secrets' — later ones win."""
     editors = load_file(path)
+    db = db or os.environ.get("PROJECTMAP_DB")
+    if db:
+        from layers.stores import open_store  # lazily: layers.stores reads this module's accounts too
+        editors.update(open_store(db).editor_accounts())
     editors.update(load_secrets(secrets))
     return editors
+
+
+def add_db_editor(db: str, username: str, password: str, *, name: str | None = None, rounds: int = ROUNDS) -> str:
+    """Add or replace an editor in the PostGIS store's ``editor_accounts`` table. Returns the store's label."""
+    if not USERNAME_RE.fullmatch(username or ""):
+        raise EditorError("用户名只能包含字母、数字和 _ . -（最多 64 个）。",
+                          "User names may only use letters, digits and _ . - (at most 64).")
+    from layers.stores import open_store
+    st = open_store(db)
+    st.save_editor(Editor(username, (name or username).strip(), hash_password(password, rounds)))
+    return st.label
 
 
 def hash_password(password: str, rounds: int = ROUNDS) -> str:

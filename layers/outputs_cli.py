@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from layers import selection
+from layers.stores import add_db_argument
 
 SIZE_HELP = "1920x1080 (slide) or A4 (landscape); default A4 for pdf, 1920x1080 for png"
 
@@ -51,7 +52,7 @@ def add_parsers(sub) -> None:
     s.add_argument("--gpkg")
     s.add_argument("--out", required=True)
     for sp in (views_list, a, r, m, n, s):
-        sp.add_argument("--db", default=None, metavar="URL", help="PostGIS store postgresql://… instead of the GeoPackage (default $PROJECTMAP_DB if set)")
+        add_db_argument(sp)
     b = sub.add_parser("bundle", help="the GIS bundle (zip): RFC 7946 GeoJSON, CGCS2000 GeoPackage with QGIS styles, "
                                       "data dictionary, README")
     selection.add_arguments(b)

@@ -10,6 +10,7 @@ import geopandas as gpd
 from core import vocab
 from core.errors import UserError
 from layers import filters, views
+from layers.stores import add_db_argument
 
 FILTER_OPTIONS = ("status", "county", "category", "agency", "year")
 
@@ -35,7 +36,7 @@ def add_arguments(p) -> None:
         p.add_argument(f"--{name}", nargs="+", default=[], metavar="V", help=f"filter by {name} (as in the URL)")
     p.add_argument("--q", default="", help="search in names and aliases")
     p.add_argument("--gpkg", help="GeoPackage to read (default $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
-    p.add_argument("--db", default=None, metavar="URL", help="PostGIS store postgresql://… instead of the GeoPackage (default $PROJECTMAP_DB if set)")
+    add_db_argument(p)
 
 
 def select(gpkg=None, *, view: str | None = None, q: str = "", db: str | None = None, **options) -> Selection:

@@ -19,6 +19,7 @@ from layers import safe_write as sw
 from layers.feature_rows import current_statuses, locate
 from layers.gpkg_tables import pk_column, quote, table_exists
 from layers.history_base import HistoryError, check_text, create_attributes_table, date_str, now_utc, parse_date
+from layers.stores import add_db_argument
 
 __all__ = ["STATUS_TABLE", "StatusChange", "ensure_table", "record_status", "status_as_of", "status_history",
            "status_rows", "add_status_arguments", "run_status", "check_change", "unchanged_error", "status_on",
@@ -195,7 +196,7 @@ def add_status_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--editor", required=True, help="编辑人 / editor name")
     p.add_argument("--source", default="", help="来源（通知、新闻、会议） / source")
     p.add_argument("--gpkg", default=None, help="GeoPackage (default: $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
-    p.add_argument("--db", default=None, metavar="URL", help="PostGIS store postgresql://… instead of the GeoPackage (default $PROJECTMAP_DB if set)")
+    add_db_argument(p)
 
 
 def run_status(args: argparse.Namespace) -> int:

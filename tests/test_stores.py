@@ -207,8 +207,8 @@ def test_copy_round_trips_a_store_with_its_history(tmp_path, pg_url, monkeypatch
     assert a.counts() == b.counts()
     for x, y in ((a.projects, b.projects), (a.counties, b.counties)):
         assert list(x.columns) == list(y.columns)
-        pd.testing.assert_frame_equal(pd.DataFrame(x.drop(columns="geometry")), pd.DataFrame(y.drop(columns="geometry")),
-                                      check_dtype=False)  # the fixture's int32 year comes back as the build's int64
+        pd.testing.assert_frame_equal(pd.DataFrame(x.drop(columns="geometry")),
+                                      pd.DataFrame(y.drop(columns="geometry")), check_dtype=False)  # the fixture's int32 year comes back as the build's int64
     assert all(g.equals_exact(h, 0) and g.geom_type == h.geom_type
                for g, h in zip(a.projects.geometry, b.projects.geometry))
     # counties are multi-part as the build writes them: the fixture's single polygon comes back as a one-part multi
@@ -286,3 +286,25 @@ def test_the_cli_builds_edits_exports_and_copies_a_postgis_store(pg_url, shipped
     assert "--replace" in capsys.readouterr().err
     assert main(["copy", str(gpkg), pg_url, "--replace"]) == 0
     assert pg.status_history().empty and len(pg.projects()) == n
+
+
+def test_editor_accounts_live_in_the_postgis_store(pg_url, tmp_path, monkeypatch):
+    """python -m layers.editors add --db URL saves a bcrypt hash in editor_accounts; the login's load_editors reads
+    the store named by $PROJECTMAP_DB (the file's accounts too; the database's win)."""
+    import subprocess
+    import sys
+
+    from layers import editors
+    from layers.editors_cli import main as editors_main
+    monkeypatch.setenv("PROJECTMAP_EDITORS", str(tmp_path / "none.toml"))
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("correct horse battery\n"))
+    assert editors_main(["add", "wang", "--name", "王工", "--password-stdin", "--db", pg_url]) == 0
+    monkeypatch.setenv("PROJECTMAP_DB", pg_url)
+    found = editors.load_editors(secrets={})
+    assert found["wang"].name == "王工" and found["wang"].password_hash.startswith("$2")
+    assert editors.verify("wang", "correct horse battery", found) is not None
+    assert editors.verify("wang", "wrong password!", found) is None
+    monkeypatch.delenv("PROJECTMAP_DB")
+    assert "wang" not in editors.load_editors(secrets={})
+    assert subprocess.run([sys.executable, "-m", "layers.editors", "list", "--db", pg_url], capture_output=True,
+                          text=True, check=True).stdout.split() == ["wang", "王工"]

@@ -31,7 +31,7 @@ from typing import Protocol, runtime_checkable
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["Store", "StoreDump", "open_store", "is_db_url", "store_from_args", "copy_store", "HISTORY_TABLES",
+__all__ = ["Store", "StoreDump", "open_store", "is_db_url", "store_from_args", "add_db_argument", "copy_store", "HISTORY_TABLES",
            "DB_ENV"]
 
 DB_ENV = "PROJECTMAP_DB"
@@ -163,6 +163,12 @@ def open_store(target: str | os.PathLike | None = None) -> Store:
     from layers.stores.gpkg import GpkgStore
     from layers.store import gpkg_path
     return GpkgStore(gpkg_path(target))
+
+
+def add_db_argument(p) -> None:
+    """The ``--db URL`` option of every command that reads or writes a store."""
+    p.add_argument("--db", default=None, metavar="URL",
+                   help="PostGIS store postgresql://… instead of the GeoPackage (default $PROJECTMAP_DB if set)")
 
 
 def store_from_args(args, *, gpkg_attr: str = "gpkg") -> Store:

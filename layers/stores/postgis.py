@@ -230,6 +230,15 @@ class PostgisStore:
         return {u: editor_accounts.Editor(u, n, h) for u, n, h in
                 self._rows("SELECT username, name, password_hash FROM editor_accounts ORDER BY username")}
 
+    def save_editor(self, editor) -> None:
+        """Add or replace one editor account (a layers.editor_accounts.Editor with a bcrypt hash)."""
+        if not str(editor.password_hash).startswith("$2"):
+            raise editor_accounts.EditorError("没有 bcrypt 密码哈希（不要存明文密码）。", "No bcrypt password hash.")
+        with self._tx() as conn:
+            conn.execute("INSERT INTO editor_accounts(username, name, password_hash) VALUES (%s, %s, %s) "
+                         "ON CONFLICT (username) DO UPDATE SET name = EXCLUDED.name, "
+                         "password_hash = EXCLUDED.password_hash", (editor.username, editor.name, editor.password_hash))
+
     # ----------------------------------------------------------------------------------------------- writes
     @staticmethod
     def _lock_project(conn, project_id: str) -> tuple:
@@ -395,7 +404,8 @@ class PostgisStore:
         conn.execute("DELETE FROM counties")
         conn.execute("DELETE FROM projects")
         with conn.cursor() as cur:
-            cur.executemany("INSERT INTO counties(adcode, name, geom) VALUES (%s, %s, ST_Multi(ST_GeomFromWKB(%s, 4326)))",
+            cur.executemany("INSERT INTO counties(adcode, name, geom) "
+                            "VALUES (%s, %s, ST_Multi(ST_GeomFromWKB(%s, 4326)))",
                             [(str(r.adcode), str(r.name), _wkb(r.geometry))
                              for r in counties[["adcode", "name", "geometry"]].itertuples()])
             cols = [c for c in STORED if c in projects.columns]
