@@ -1,5 +1,6 @@
 """`python -m layers api`: a live, read-only OGC API – Features layer of the store for GIS staff (QGIS, ArcGIS Pro,
-GDAL), served by pygeoapi with the providers of layers.api_provider.
+GDAL), served by pygeoapi with the providers of layers.api_provider, over either store engine (layers.stores: the
+GeoPackage, or PostGIS with ``--db``).
 
 Collections: ``projects`` (every geometry type in one collection, the fields of core/fields.py, the features and
 filters of ``python -m layers export``), ``counties`` and ``history`` (status changes). Queries: ``bbox``,
@@ -24,7 +25,6 @@ import sys
 from pathlib import Path
 
 from core.errors import UserError
-from layers.store import gpkg_path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "api_templates"
@@ -54,23 +54,22 @@ COLLECTIONS = {  # id → (provider class, title, description, keywords)
 
 
 class ApiError(UserError):
-    """A source the API cannot serve (missing GeoPackage, a database engine not available)."""
+    """The server cannot start (a bad port, an address that is not this machine's)."""
 
 
 # --------------------------------------------------------------------------------------------- configuration
 
-def resolve_source(db: str | None = None, gpkg: str | None = None) -> str:
-    """The store to serve: --db URL (PostGIS, through layers.stores when that exists) or a GeoPackage path."""
-    if db:
-        raise ApiError("PostGIS 存储尚未接入本项目（layers.stores）；请用 --gpkg 提供 GeoPackage",
-                       f"--db {db.split('@')[-1]!r}: the PostGIS store (layers.stores) is not available in this "
-                       f"version; serve a GeoPackage with --gpkg")
+def open_source(args) -> tuple[str, str]:
+    """(source, label) of the store to serve: ``--db URL`` (PostGIS), else ``--gpkg PATH``, else $PROJECTMAP_DB,
+    else the default GeoPackage (layers.stores.store_from_args). The store is read once here, so a missing or
+    unreadable one is a message before anything listens. The label has no password."""
     from layers.api_provider import cached
-    from layers.store import existing
-    source = str(existing(gpkg_path(gpkg)).resolve())
-    for what in ("counties", "projects", "history"):  # a file that is no GeoPackage is refused before serving
+    from layers.stores import store_from_args
+    st = store_from_args(args).require()
+    source = st.url if st.kind == "postgis" else str(Path(st.path).resolve())
+    for what in ("counties", "projects", "history"):
         cached(source, what)
-    return source
+    return source, st.label
 
 
 def _bbox(frames) -> list[float]:
@@ -235,7 +234,8 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def serve(source: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, url: str | None = None) -> None:
+def serve(source: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, url: str | None = None,
+          label: str | None = None) -> None:
     """Serve until interrupted. Port 0: any free port. Prints the address once it accepts connections."""
     from werkzeug.serving import make_server
 
@@ -254,7 +254,7 @@ def serve(source: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, url: 
     if not _loopback(host):
         print(f"注意：监听 {host}，网络上的其他计算机也能读取（只读）。 / listening on {host}: reachable from the "
               f"network (read-only)", file=sys.stderr)
-    print(f"OGC API – Features: {base}/  ({source}; Ctrl+C 停止 / stops)", flush=True)
+    print(f"OGC API – Features: {base}/  ({label or source}; Ctrl+C 停止 / stops)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -270,12 +270,14 @@ def add_arguments(p) -> None:
     p.add_argument("--url", default=None, help="the base URL clients use, when behind a reverse proxy "
                                                "(default http://HOST:PORT)")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--db", default=None, help="PostGIS store URL (postgresql://…)")
+    src.add_argument("--db", default=None, metavar="URL", help="PostGIS store postgresql://… (default $PROJECTMAP_DB "
+                                                               "if set, else the GeoPackage)")
     src.add_argument("--gpkg", default=None, help="GeoPackage (default $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
 
 
 def run_command(args) -> int:
     if not 0 <= args.port <= 65535:
         raise ApiError(f"端口 {args.port} 无效", f"port {args.port} is not in 0–65535")
-    serve(resolve_source(args.db, args.gpkg), host=args.host, port=args.port, url=args.url)
+    source, label = open_source(args)
+    serve(source, host=args.host, port=args.port, url=args.url, label=label)
     return 0

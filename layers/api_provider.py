@@ -11,13 +11,14 @@ Why a provider of our own rather than pygeoapi's OGR or SQLiteGPKG provider:
   refused with a message. pygeoapi's providers compare one column to one value in SQL.
 - the features must be the export's: each page is written by ``layers.export.geojson_bytes`` (GDAL, RFC 7946,
   7 decimals), so a page of the API and the export agree feature for feature.
-- the same code serves the PostGIS store once it exists: the reading is in one function, :func:`read`; nothing of
-  a request reaches SQL or a file path (the source is fixed when the server starts; filters are applied in pandas).
+- the same code serves the GeoPackage and the PostGIS store: the reading is in one function, :func:`read`, through
+  ``layers.stores.open_store``; nothing of a request reaches SQL or a file path (the source is fixed when the
+  server starts; filters are applied in pandas).
 - it stays read-only: no create/update/delete methods (pygeoapi's BaseProvider refuses them) and the server has no
   route for them (layers.api).
 
-A frame is read once per change of the store (the GeoPackage's file identity, size and modification time), not per
-request: paging through 200k features does not re-read the file for every page.
+A GeoPackage's frames are read once per change of the file (its identity, size and modification time), not per
+request: paging through 200k features does not re-read the file for every page. PostGIS is read per request.
 """
 from __future__ import annotations
 
@@ -52,23 +53,26 @@ HISTORY_FIELDS = ["project_id", "old_status", "new_status", "effective_date", "n
 # ------------------------------------------------------------------------------------------ reading the store
 
 def read(source: str, what: str) -> gpd.GeoDataFrame | pd.DataFrame:
-    """The one place the API reads the store. ``what``: projects | counties | history. ``source``: a GeoPackage
-    path (the PostGIS store will go through ``layers.stores.open_store(source)`` here)."""
-    from layers.status_history import status_history
-    from layers.store import existing, read_counties, read_projects
-    path = existing(source)
+    """The one place the API reads the store (layers.stores: the GeoPackage or PostGIS). ``what``: projects |
+    counties | history. ``source``: a GeoPackage path or a postgresql:// URL, fixed when the server starts."""
+    from layers.stores import open_store
+    st = open_store(source).require()
     if what == "projects":
-        return read_projects(path)
+        return st.projects()
     if what == "counties":
-        return read_counties(path)
+        return st.counties()
     if what == "history":
-        return status_history(path)
+        return st.status_history()
     raise ValueError(f"nothing to read called {what!r}")
 
 
-def _stamp(source: str) -> tuple:
-    """What changes when the GeoPackage changes: a rebuild replaces the file (a new inode), an edit rewrites it in
-    place (size, time) or leaves a journal beside it."""
+def _stamp(source: str):
+    """What changes when the store changes. A GeoPackage: a rebuild replaces the file (a new inode), an edit
+    rewrites it in place (size, time) or leaves a journal beside it. PostGIS: None — read on every request (the
+    database is shared by several app servers; it keeps no change counter the API could ask cheaply)."""
+    from layers.stores import is_db_url
+    if is_db_url(source):
+        return None
     out = []
     for p in (Path(source), Path(f"{source}-journal"), Path(f"{source}-wal")):
         try:
@@ -87,6 +91,8 @@ def cached(source: str, what: str):
     """read(source, what), read again only when the store changed. Callers must not modify the frame."""
     key = (str(source), what)
     stamp = _stamp(source)
+    if stamp is None:
+        return read(source, what)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None and hit[0] == stamp:

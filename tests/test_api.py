@@ -22,6 +22,8 @@ from shapely.geometry import shape
 from benchmarks.synthetic import HOSTILE_NAMES, write_gpkg
 from layers.__main__ import main
 from layers.status_history import record_status
+from layers.stores import copy_store, open_store
+from tests.pg import pg_server  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = 7  # a page size that splits the shipped projects into several pages
@@ -29,9 +31,11 @@ PAGE = 7  # a page size that splits the shipped projects into several pages
 
 # ------------------------------------------------------------------------------------------------ the server
 
-def start(gpkg, *extra):
-    """`python -m layers api --port 0 --gpkg gpkg`; returns (process, base URL) once it accepts connections."""
-    proc = subprocess.Popen([sys.executable, "-m", "layers", "api", "--port", "0", "--gpkg", str(gpkg), *extra],
+def start(target, *extra):
+    """`python -m layers api --port 0` on a GeoPackage path or a postgresql:// URL; returns (process, base URL) once
+    it accepts connections."""
+    source = ["--db", target] if str(target).startswith("postgresql://") else ["--gpkg", str(target)]
+    proc = subprocess.Popen([sys.executable, "-m", "layers", "api", "--port", "0", *source, *extra],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     match = re.search(r"(http://\S+?)/\s", line)
@@ -49,21 +53,47 @@ def stop(proc):
         proc.kill()
 
 
+STATUS_CHANGES = (("bridge-liaotai-yellow-river", "completed", "2024-05-01"),
+                  ("rail-xiong-shang", "completed", "2025-01-10"))
+
+
 @pytest.fixture(scope="module")
-def store(shipped, tmp_path_factory):
-    """A copy of the shipped GeoPackage with two status changes recorded."""
+def reference(shipped, tmp_path_factory):
+    """A copy of the shipped GeoPackage with two status changes recorded: what `layers export` reads."""
     path = shutil.copy(shipped[0], tmp_path_factory.mktemp("api") / "liaocheng.gpkg")
-    for pid, status, date in (("bridge-liaotai-yellow-river", "completed", "2024-05-01"),
-                              ("rail-xiong-shang", "completed", "2025-01-10")):
+    for pid, status, date in STATUS_CHANGES:
         record_status(path, pid, status, date, note="测试", editor="测试员", source="test")
     return Path(path)
 
 
+def copy_to(engine, reference, request):
+    """The reference store as a GeoPackage of its own or copied into a new PostGIS database (history included)."""
+    if engine == "gpkg":
+        return shutil.copy(reference, request.getfixturevalue("tmp_path_factory").mktemp("gpkg") / "s.gpkg")
+    url = request.getfixturevalue("pg_server").new_database()
+    copy_store(open_store(str(reference)), open_store(url))
+    return url
+
+
+@pytest.fixture(scope="module", params=["gpkg", "postgis"])
+def source(request, reference):
+    """The store the server reads (each engine in turn): a GeoPackage path or a postgresql:// URL."""
+    return copy_to(request.param, reference, request)
+
+
 @pytest.fixture(scope="module")
-def server(store):
-    proc, base = start(store)
+def server(source):
+    proc, base = start(source)
     yield base
     stop(proc)
+
+
+def snapshot(source):
+    """Everything a write could change: the file's bytes, or the database's rows."""
+    if not str(source).startswith("postgresql://"):
+        return hashlib.sha256(Path(source).read_bytes()).hexdigest()
+    st = open_store(source)
+    return st.projects().to_json(), st.counties().to_json(), st.status_history().to_json()
 
 
 def get(base, path, params=None, headers=None):
@@ -118,15 +148,15 @@ FILTERS = {  # name → (API query, export arguments)
 
 
 @pytest.mark.parametrize("name", list(FILTERS))
-def test_projects_agree_with_the_export(server, store, tmp_path, name):
+def test_projects_agree_with_the_export(server, reference, tmp_path, name):
     query, cli_filter = FILTERS[name]
-    expected = exported(store, tmp_path, *cli_filter)
+    expected = exported(reference, tmp_path, *cli_filter)
     got = all_items(server, "projects", query)
     assert [f["id"] for f in got] == [f["id"] for f in expected]
     assert [f["geometry"] for f in got] == [f["geometry"] for f in expected]
     assert [f["properties"] for f in got] == [f["properties"] for f in expected]
     if name != "none":
-        assert 0 < len(got) < len(exported(store, tmp_path)), "the filter should select some, not all"
+        assert 0 < len(got) < len(exported(reference, tmp_path)), "the filter should select some, not all"
 
 
 def test_every_geometry_type_is_in_one_collection(server):
@@ -134,20 +164,20 @@ def test_every_geometry_type_is_in_one_collection(server):
     assert {f["geometry"]["type"] for f in doc["features"]} >= {"Point", "MultiLineString", "MultiPolygon"}
 
 
-def test_bbox_selects_the_features_that_intersect_it(server, store, tmp_path):
+def test_bbox_selects_the_features_that_intersect_it(server, reference, tmp_path):
     box = (115.8, 36.3, 116.1, 36.6)  # round the city centre: some projects in, some out
-    every = exported(store, tmp_path)
+    every = exported(reference, tmp_path)
     inside = [f["id"] for f in every if shape(f["geometry"]).intersects(shapely.box(*box))]
     assert 0 < len(inside) < len(every)
     got = all_items(server, "projects", {"bbox": ",".join(map(str, box))})
     assert [f["id"] for f in got] == inside
-    under_construction = {f["id"] for f in exported(store, tmp_path, "--status", "under_construction")}
+    under_construction = {f["id"] for f in exported(reference, tmp_path, "--status", "under_construction")}
     got = all_items(server, "projects", {"bbox": ",".join(map(str, box)), "status": "under_construction"})
     assert [f["id"] for f in got] == [i for i in inside if i in under_construction]
 
 
-def test_paging_by_limit_and_offset(server, store, tmp_path):
-    ids = [f["id"] for f in exported(store, tmp_path)]
+def test_paging_by_limit_and_offset(server, reference, tmp_path):
+    ids = [f["id"] for f in exported(reference, tmp_path)]
     status, _, doc = get(server, "/collections/projects/items", {"limit": 3, "offset": 5})
     assert status == 200
     assert [f["id"] for f in doc["features"]] == ids[5:8]
@@ -160,8 +190,8 @@ def test_paging_by_limit_and_offset(server, store, tmp_path):
     assert past["features"] == [] and past["numberMatched"] == len(ids)
 
 
-def test_one_item_by_its_id(server, store, tmp_path):
-    feature = exported(store, tmp_path, "--category", "river")[0]
+def test_one_item_by_its_id(server, reference, tmp_path):
+    feature = exported(reference, tmp_path, "--category", "river")[0]
     status, _, doc = get(server, f"/collections/projects/items/{urllib.parse.quote(feature['id'])}")
     assert status == 200
     assert (doc["id"], doc["geometry"], doc["properties"]) == (feature["id"], feature["geometry"],
@@ -172,21 +202,20 @@ def test_one_item_by_its_id(server, store, tmp_path):
 
 # ----------------------------------------------------------------------------------------- the other two
 
-def test_counties(server, store):
-    from layers.store import read_counties
-    counties = read_counties(store)
+def test_counties(server, source):
+    counties = open_store(source).counties()
     feats = all_items(server, "counties", {})
     assert sorted(f["properties"]["name"] for f in feats) == sorted(counties["name"])
     assert {f["id"] for f in feats} == {str(a) for a in counties["adcode"]}
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in feats)
 
 
-def test_history_rows_with_their_projects_geometry(server, store, tmp_path):
+def test_history_rows_with_their_projects_geometry(server, reference, tmp_path):
     feats = all_items(server, "history", {})
     assert [(f["properties"]["project_id"], f["properties"]["new_status"]) for f in feats] == [
         ("bridge-liaotai-yellow-river", "completed"), ("rail-xiong-shang", "completed")]
     assert feats[0]["properties"]["editor"] == "测试员" and feats[0]["properties"]["effective_date"] == "2024-05-01"
-    projects = {f["id"]: f["geometry"] for f in exported(store, tmp_path)}
+    projects = {f["id"]: f["geometry"] for f in exported(reference, tmp_path)}
     assert [f["geometry"] for f in feats] == [projects[f["properties"]["project_id"]] for f in feats]
     only = all_items(server, "history", {"project_id": "rail-xiong-shang"})
     assert [f["properties"]["project_id"] for f in only] == ["rail-xiong-shang"]
@@ -232,17 +261,17 @@ def test_collections_and_conformance_as_qgis_reads_them(server):
                for ops in oas["paths"].values()), "only reading is described"
 
 
-def test_gdal_reads_it_as_a_client_does(server, store, tmp_path):
+def test_gdal_reads_it_as_a_client_does(server, reference, tmp_path):
     """GDAL's OGC API – Features client (the OAPIF driver; QGIS has its own, reading the same documents)."""
     import pyogrio
     url = f"OAPIF:{server}"
     assert [name for name, _ in pyogrio.list_layers(url)] == ["projects", "counties", "history"]
-    expected = {f["id"]: shape(f["geometry"]) for f in exported(store, tmp_path)}
+    expected = {f["id"]: shape(f["geometry"]) for f in exported(reference, tmp_path)}
     got = pyogrio.read_dataframe(url, layer="projects")
     assert sorted(got["id"]) == sorted(expected)
     assert all(g.equals_exact(expected[i], 1e-9) for i, g in zip(got["id"], got.geometry))
     building = pyogrio.read_dataframe(url, layer="projects", where="status = 'under_construction'")
-    assert sorted(building["id"]) == sorted(f["id"] for f in exported(store, tmp_path, "--status",
+    assert sorted(building["id"]) == sorted(f["id"] for f in exported(reference, tmp_path, "--status",
                                                                        "under_construction"))
     assert pyogrio.read_info(url, layer="projects")["features"] == len(expected)
 
@@ -293,16 +322,16 @@ def test_the_valid_statuses_are_named(server):
     assert all(code in doc["description"] for code in ("proposed", "under_construction", "completed"))
 
 
-def test_a_large_limit_is_cut_to_the_maximum(store, monkeypatch):
+def test_a_large_limit_is_cut_to_the_maximum(reference, monkeypatch):
     from layers import api
     monkeypatch.setattr(api, "MAX_ITEMS", 5)
-    client = api.make_app(str(store), "http://127.0.0.1:1").test_client()
+    client = api.make_app(str(reference), "http://127.0.0.1:1").test_client()
     doc = client.get("/collections/projects/items?limit=1000000").get_json()
     assert doc["numberReturned"] == 5 and any(link["rel"] == "next" for link in doc["links"])
 
 
-def test_nothing_writes(server, store):
-    before = hashlib.sha256(store.read_bytes()).hexdigest()
+def test_nothing_writes(server, source):
+    before = snapshot(source)
     body = json.dumps({"type": "Feature", "id": "x", "geometry": None, "properties": {}}).encode()
     for method, path in (("POST", "/collections/projects/items"), ("PUT", "/collections/projects/items/rail-xiong-shang"),
                          ("DELETE", "/collections/projects/items/rail-xiong-shang"), ("PATCH", "/collections/projects"),
@@ -312,7 +341,7 @@ def test_nothing_writes(server, store):
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(req, timeout=10)
         assert err.value.code == 405, (method, path)
-    assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+    assert snapshot(source) == before
 
 
 def test_static_files_stay_in_their_folder(server):
@@ -330,13 +359,14 @@ def test_binds_to_this_computer_only(server):
 
 # ------------------------------------------------------------------------------------------------ live data
 
-def test_an_edit_shows_on_the_next_request(store, tmp_path):
-    path = shutil.copy(store, tmp_path / "live.gpkg")
-    proc, base = start(path)
+@pytest.mark.parametrize("engine", ["gpkg", "postgis"])
+def test_an_edit_shows_on_the_next_request(engine, reference, request):
+    target = copy_to(engine, reference, request)
+    proc, base = start(target)
     try:
         _, _, before = get(base, "/collections/projects/items/river-majia")
         assert before["properties"]["status"] != "suspended"
-        record_status(path, "river-majia", "suspended", "2025-02-01", note="暂缓", editor="测试员")
+        open_store(target).record_status("river-majia", "suspended", "2025-02-01", note="暂缓", editor="测试员")
         _, _, after = get(base, "/collections/projects/items/river-majia")
         assert after["properties"]["status"] == "suspended"
         assert get(base, "/collections/history/items", {"project_id": "river-majia"})[2]["numberMatched"] == 1
@@ -379,14 +409,15 @@ def test_cli_refuses_a_missing_store(tmp_path):
     assert r.returncode == 2 and "layers build" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_cli_refuses_a_port_in_use(server, store):
+def test_cli_refuses_a_port_in_use(server, reference):
     port = server.rsplit(":", 1)[1]
-    r = subprocess.run([sys.executable, "-m", "layers", "api", "--port", port, "--gpkg", str(store)], cwd=ROOT,
+    r = subprocess.run([sys.executable, "-m", "layers", "api", "--port", port, "--gpkg", str(reference)], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "--port" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_cli_says_postgis_is_not_there_yet():
-    r = subprocess.run([sys.executable, "-m", "layers", "api", "--db", "postgresql://u:secret@db/x"], cwd=ROOT,
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 2 and "--gpkg" in r.stderr and "secret" not in r.stderr
+def test_cli_refuses_a_database_it_cannot_reach():
+    r = subprocess.run([sys.executable, "-m", "layers", "api", "--db", "postgresql://u:secret@127.0.0.1:1/x"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "127.0.0.1" in r.stderr and "Traceback" not in r.stderr
+    assert "secret" not in r.stderr
