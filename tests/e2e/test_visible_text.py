@@ -7,22 +7,10 @@ import pytest
 
 from layers import store
 from tests.e2e.browser import map_frame, streamlit_server, wait_map_drawn
+from tests.visible_text import ALLOWED, CITATIONS, data_words, latin_words
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect  # noqa: E402
-
-WORD = re.compile(r"[A-Za-z]{2,}")
-ALLOWED = {
-    "WGS", "GCJ", "CGCS", "EPSG",  # coordinate systems as they are named in Chinese GIS practice (WGS84, GCJ-02 …)
-    "Leaflet",  # the map library's credit in the map's corner (its licence asks for it)
-    "km",  # the unit on the map's scale bar (the SI symbol, as on printed Chinese maps)
-}
-CITATIONS = {  # on 关于数据 only: the datasets and licences its sources table cites, spelled as their publishers do
-    "GSHHG", "GeoNames", "OpenStreetMap",  # datasets
-    "MIT", "BSD", "LGPL", "CC", "BY", "ODbL",  # licences (MIT, BSD-2, LGPL, CC BY 4.0, ODbL)
-}
-# Streamlit's keyboard skip link: drawn only while it has the focus (Tab), its text fixed in Streamlit's frontend.
-PHRASES = ["Skip to main content"]
 
 PAGES = {  # path → what shows that the page has been drawn
     "": lambda page: wait_map_drawn(page),
@@ -49,24 +37,6 @@ def shipped_server(shipped, browser_context):
         yield base
 
 
-def latin_words(text: str, allowed: set[str]) -> list[str]:
-    for phrase in PHRASES:
-        text = text.replace(phrase, " ")
-    return sorted({w for w in WORD.findall(text) if w not in allowed})
-
-
-def data_words(gpkg) -> set[str]:
-    """Latin words that really are in project and agency names (none in the shipped data: G105 has one letter)."""
-    projects = store.read_projects(gpkg)
-    cols = ["name", "lead_agency", "support_agencies"]
-    return {w for c in cols for v in projects[c].dropna().astype(str) for w in WORD.findall(v)}
-
-
-def test_the_allow_list_is_needed_and_catches_english():
-    assert latin_words("项目表 Page not found 坐标系 WGS84", ALLOWED) == ["Page", "found", "not"]
-    assert latin_words("Skip to main content 地图 Leaflet", ALLOWED) == []
-
-
 @pytest.mark.parametrize("path", list(PAGES))
 def test_no_english_words_in_the_visible_text(shipped_server, shipped, page, path):
     page.goto(f"{shipped_server}/{path}")
@@ -76,7 +46,7 @@ def test_no_english_words_in_the_visible_text(shipped_server, shipped, page, pat
     if path == "":
         text += "\n" + map_frame(page).locator("body").evaluate("b => b.innerText")
         assert "共 52 个项目" in text  # the map's legend is part of what was read
-    allowed = ALLOWED | data_words(shipped[0]) | (CITATIONS if path == "about" else set())
+    allowed = ALLOWED | data_words(store.read_projects(shipped[0])) | (CITATIONS if path == "about" else set())
     assert latin_words(text, allowed) == [], text
 
 
