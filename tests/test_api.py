@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -333,7 +332,8 @@ def test_a_large_limit_is_cut_to_the_maximum(reference, monkeypatch):
 def test_nothing_writes(server, source):
     before = snapshot(source)
     body = json.dumps({"type": "Feature", "id": "x", "geometry": None, "properties": {}}).encode()
-    for method, path in (("POST", "/collections/projects/items"), ("PUT", "/collections/projects/items/rail-xiong-shang"),
+    for method, path in (("POST", "/collections/projects/items"),
+                         ("PUT", "/collections/projects/items/rail-xiong-shang"),
                          ("DELETE", "/collections/projects/items/rail-xiong-shang"), ("PATCH", "/collections/projects"),
                          ("POST", "/collections/history/items")):
         req = urllib.request.Request(server + path, data=body if method != "DELETE" else None, method=method,
