@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,6 +20,7 @@ from tests.edit_fixtures import make_gpkg
 from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 
 ENGINES = ["gpkg", "postgis"]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -151,35 +154,99 @@ def test_a_rebuild_keeps_and_reapplies_the_history(store, source):
     assert report["missing"] == ["L002"] and len(store.status_history("L002")) == 1
 
 
-def test_concurrent_writers_lose_nothing(store):
-    """Two writers at once: each changes its own project's status 12 times, and both record verifications of one
-    shared project — every change is there once, each project's chain of old → new statuses is unbroken."""
-    n, errors = 12, []
-    statuses = ["under_construction", "preliminary"]
+WRITER = """
+import os, sys, time
+from layers.stores import open_store
+target, who, parity, n, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+import datetime as dt
+st = open_store(target)
+statuses = (("preliminary", "under_construction"), ("completed", "suspended"))[parity]
+while not os.path.exists(go):
+    time.sleep(0.005)
+for i in range(n):
+    day = (dt.date(2024, 1, 1) + dt.timedelta(days=2 * i + parity)).isoformat()
+    st.record_status("P001", statuses[i % 2], day, note=f"{who} #{i}", editor=who)
+print("done", flush=True)
+"""
 
-    def writer(pid: str, who: str) -> None:
+
+def test_concurrent_writers_lose_nothing(store, tmp_path):
+    """Two processes change one project's status at once, on interleaved dates (each from its own pair of
+    statuses, so no change can repeat the status before it): every change is recorded once and the chain of old →
+    new statuses is unbroken — each write saw the other's committed rows (file lock / row lock). Two threads
+    record verifications of one project meanwhile: none is lost."""
+    import subprocess
+    import sys
+    n = 15
+    target = getattr(store, "url", None) or store.label
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, target, who, str(parity), str(n), str(go)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for parity, who in enumerate(("甲", "乙"))]
+    errors = []
+
+    def verifier(who: str) -> None:
         try:
             for i in range(n):
-                store.record_status(pid, statuses[i % 2], _day(i), note=f"{who} #{i}", editor=who)
                 store.record_verification("L001", "documented", _day(i), source=f"{who} #{i}", editor=who)
         except Exception as err:  # reported below: a thread's exception would otherwise vanish
             errors.append(err)
 
-    threads = [threading.Thread(target=writer, args=(pid, who)) for pid, who in (("P001", "甲"), ("P003", "乙"))]
+    threads = [threading.Thread(target=verifier, args=(who,)) for who in ("丙", "丁")]
+    go.touch()
     for t in threads:
         t.start()
+    outs = [p.communicate(timeout=180) for p in procs]
     for t in threads:
         t.join(120)
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
     assert not errors, errors
-    h = store.status_history()
-    assert len(h) == 2 * n
-    for pid, who in (("P001", "甲"), ("P003", "乙")):
-        rows = h[h["project_id"] == pid]
-        assert sorted(rows["note"]) == sorted(f"{who} #{i}" for i in range(n))
-        assert list(rows["old_status"].iloc[1:]) == list(rows["new_status"].iloc[:-1])  # the chain is unbroken
+    h = store.status_history("P001")  # in effective order
+    assert len(h) == 2 * n and h["note"].is_unique
+    assert list(h["effective_date"]) == [_day(i) for i in range(2 * n)]
+    assert h["old_status"].iloc[0] == "proposed"
+    assert list(h["old_status"].iloc[1:]) == list(h["new_status"].iloc[:-1])  # the chain is unbroken
+    assert store.projects().set_index("id").loc["P001", "status"] == h["new_status"].iloc[-1]
     v = store.verification_history("L001")
     assert len(v) == 2 * n and v["source"].is_unique
-    assert store.projects().set_index("id").loc["P001", "status"] == statuses[(n - 1) % 2]
+
+
+@contextmanager
+def _holding_p001(store):
+    """Hold what a write of P001 must wait for — the GeoPackage's file lock and transaction, PostGIS's row lock
+    (SELECT … FOR UPDATE) — and yield a function that records a status row inside that held transaction."""
+    sql = ("INSERT INTO status_history(project_id, old_status, new_status, effective_date, note, source, editor, "
+           "recorded_at) VALUES ({0},{0},{0},{0},{0},'',{0},'2024-02-01T00:00:00.000Z')")
+    if store.kind == "gpkg":
+        from layers import safe_write as sw
+        from layers.status_history import ensure_table
+        with sw.write_transaction(store.path) as conn:
+            ensure_table(conn)
+            yield lambda *row: conn.execute(sql.format("?"), row)
+            conn.touch("status_history", geometry=False)
+        return
+    import psycopg
+    with psycopg.connect(store.url) as conn:
+        conn.execute("SELECT 1 FROM projects WHERE id = 'P001' FOR UPDATE")
+        yield lambda *row: conn.execute(sql.format("%s"), row)
+
+
+def test_a_write_waits_for_the_lock_and_sees_what_was_committed_meanwhile(store):
+    """While another writer holds P001, a status change of P001 waits; once the holder commits a later change, the
+    waiting write records against it (its old status chained, the later change stays current)."""
+    done = []
+    with _holding_p001(store) as add:
+        t = threading.Thread(target=lambda: done.append(store.record_status(
+            "P001", "preliminary", "2024-01-01", note="前期", editor="甲")))
+        t.start()
+        t.join(0.5)
+        assert t.is_alive() and not done  # it waits for the holder
+        add("P001", "proposed", "completed", "2024-02-01", "建成", "乙")
+    t.join(60)
+    assert done and done[0].current_status == "completed"
+    h = store.status_history("P001")
+    assert list(zip(h["old_status"], h["new_status"])) == [("proposed", "preliminary"), ("preliminary", "completed")]
+    assert store.projects().set_index("id").loc["P001", "status"] == "completed"
 
 
 def test_copy_round_trips_a_store_with_its_history(tmp_path, pg_url, monkeypatch):
