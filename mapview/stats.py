@@ -7,10 +7,19 @@ import pandas as pd
 from core.vocab import CATEGORIES, STATUSES, label
 from layers.filters import COUNTY_ORDER, parts
 
-__all__ = ["STATUS_COLORS", "STATUS_ORDER", "by_category_status", "by_county_status", "chart", "county_note",
-           "sections"]
+__all__ = ["LAYOUT_CSS", "STATUS_COLORS", "STATUS_ORDER", "by_category_status", "by_county_status", "chart",
+           "county_note", "sections"]
 
 STATUS_ORDER = list(STATUSES)
+# Chart and table side by side when the page is wide enough for the whole table (with its 合计 column), else one
+# above the other (a tablet with the sidebar open, a phone): the page's sections are in a container keyed pm_stats.
+LAYOUT_CSS = """<style>
+.st-key-pm_stats { container-type: inline-size; }
+@container (max-width: 1000px) {
+  .st-key-pm_stats [data-testid="stHorizontalBlock"] { flex-direction: column; }
+  .st-key-pm_stats [data-testid="stColumn"] { width: 100% !important; flex: 1 1 auto !important; }
+}
+</style>"""
 # The bars' colour per status (grey: not started or halted; warm: under way; green: done).
 STATUS_COLORS = {"proposed": "#bdbdbd", "preliminary": "#f6b26b", "under_construction": "#e06666",
                  "completed": "#6aa84f", "suspended": "#999999"}

@@ -13,10 +13,12 @@ if c.filtered.empty:
     st.warning("当前筛选条件下没有项目。")
     st.stop()
 
-for title, table, y, note in stats.sections(c.filtered):
-    st.subheader(title, anchor=False)
-    cols = st.columns([3, 2])
-    cols[0].altair_chart(stats.chart(table, y), width="stretch")
-    cols[1].dataframe(table, width="stretch", height=fitting_height(table))
-    if note:
-        cols[1].caption(note)
+st.html(stats.LAYOUT_CSS)
+with st.container(key="pm_stats"):
+    for title, table, y, note in stats.sections(c.filtered):
+        st.subheader(title, anchor=False)
+        cols = st.columns([3, 2])
+        cols[0].altair_chart(stats.chart(table, y), width="stretch")
+        cols[1].dataframe(table, width="stretch", height=fitting_height(table))
+        if note:
+            cols[1].caption(note)
