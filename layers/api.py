@@ -121,16 +121,21 @@ def config(source: str, url: str) -> dict:
 
 def make_app(source: str, url: str):
     """The WSGI app: pygeoapi's API behind GET-only routes (no route that writes exists)."""
+    from http import HTTPStatus
+
     from flask import Flask, abort, make_response, request, send_from_directory
     from pygeoapi import api as core_api
     from pygeoapi.api import API, APIRequest, apply_gzip
     from pygeoapi.api import itemtypes as itemtypes_api
     from pygeoapi.openapi import get_oas
+    from pygeoapi.api import F_HTML
+    from pygeoapi.util import render_j2_template, to_json
 
     cfg = config(source, url)
     oas = get_oas(cfg, fail_on_invalid_collection=True)
     oas["paths"] = {path: ops for path, ops in oas["paths"].items() if not path.startswith("/jobs")}  # not served
     api = API(cfg, oas)
+    logging.getLogger("pygeoapi").setLevel(logging.CRITICAL)  # it logs every 400 with a traceback
     app = Flask(__name__, static_folder=None)
     app.url_map.strict_slashes = False
 
@@ -150,11 +155,20 @@ def make_app(source: str, url: str):
         resp = run(core_api.landing_page)
         return _edit_json(resp, lambda d: d.update(links=[k for k in d["links"] if k["rel"] not in UNSERVED_RELS]))
 
-    def conformance():
-        resp = run(core_api.conformance)
-        return _edit_json(resp, lambda d: d.update(conformsTo=[c for c in d["conformsTo"] if c != PART4]))
+    # pygeoapi's conformance() extends its module's list on every call (memory and time growing with each request):
+    # the classes are fixed here once — OGC API Common and Features, without Part 4 (nothing is writable).
+    conforms = {"conformsTo": sorted((set(core_api.CONFORMANCE_CLASSES)
+                                      | set(itemtypes_api.CONFORMANCE_CLASSES_FEATURES)) - {PART4})}
 
-    from http import HTTPStatus
+    def conformance_document(api_, req):
+        headers = req.get_response_headers(**api_.api_headers)
+        if req.format == F_HTML:
+            return headers, HTTPStatus.OK, render_j2_template(api_.tpl_config, api_.config["server"]["templates"],
+                                                              "conformance.html", conforms, req.locale)
+        return headers, HTTPStatus.OK, to_json(conforms, api_.pretty_print)
+
+    def conformance():
+        return run(conformance_document)
 
     from layers import api_provider
 
@@ -249,7 +263,6 @@ def serve(source: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, url: 
     shown_host = f"[{host}]" if ":" in host else host
     base = url or f"http://{shown_host}:{server.server_port}"
     app_box["app"] = make_app(source, base)
-    logging.getLogger("pygeoapi").setLevel(logging.CRITICAL)  # it logs every 400 with a traceback
     logging.getLogger("werkzeug").setLevel(logging.INFO)  # one line per request
     if not _loopback(host):
         print(f"注意：监听 {host}，网络上的其他计算机也能读取（只读）。 / listening on {host}: reachable from the "

@@ -329,6 +329,27 @@ def test_a_large_limit_is_cut_to_the_maximum(reference, monkeypatch):
     assert doc["numberReturned"] == 5 and any(link["rel"] == "next" for link in doc["links"])
 
 
+def test_repeated_requests_do_not_grow_the_server(reference):
+    """pygeoapi's own conformance() extends a module list on every call; the server answers from a fixed list."""
+    from pygeoapi import api as core_api
+
+    from layers import api
+    client = api.make_app(str(reference), "http://127.0.0.1:1").test_client()
+    first = client.get("/conformance").get_json()
+    size = len(core_api.CONFORMANCE_CLASSES)
+    for _ in range(20):
+        assert client.get("/conformance").get_json() == first
+    assert len(core_api.CONFORMANCE_CLASSES) == size
+
+
+def test_links_use_the_public_url_behind_a_proxy(reference):
+    from layers import api
+    client = api.make_app(str(reference), "https://gis.example.org/oapi").test_client()
+    hrefs = [link["href"] for link in client.get("/").get_json()["links"]]
+    hrefs += [link["href"] for link in client.get("/collections/projects/items?limit=5").get_json()["links"]]
+    assert hrefs and all(h.startswith("https://gis.example.org/oapi") for h in hrefs), hrefs
+
+
 def test_nothing_writes(server, source):
     before = snapshot(source)
     body = json.dumps({"type": "Feature", "id": "x", "geometry": None, "properties": {}}).encode()
