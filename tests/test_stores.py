@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from layers.history_base import HistoryError
-from layers.stores import HISTORY_TABLES, copy_store, open_store
+from layers.stores import HISTORY_TABLES, Store, copy_store, open_store
 from layers.stores.gpkg import GpkgStore
 from layers.views import ViewError
 from tests.edit_fixtures import make_gpkg
@@ -48,7 +48,7 @@ def _day(i: int) -> str:
 def test_a_built_store_reads_back_what_was_built(store, source):
     counties, projects = source
     got = store.projects()
-    assert store.exists()
+    assert isinstance(store, Store) and store.exists()
     assert list(got["id"]) == sorted(projects["id"])
     assert got.crs.to_epsg() == 4326
     want = projects.set_index("id").loc[got["id"]]
@@ -94,6 +94,8 @@ def test_a_geometry_change_is_kept_with_its_history_and_can_be_restored(store):
     assert p.geometry.geom_type == "MultiPolygon" and p.geometry.equals(area)
     assert (p["precision"], p["precision_m"], p["geom_source"]) == ("exact", 5.0, "2024 测绘")
     h = store.geometry_history("P001")
+    assert list(h.columns) == ["fid", "project_id", "action", "geom_type", "precision", "precision_m", "geom_source",
+                               "layer", "restored_from", "editor", "note", "recorded_at", "geometry"]
     assert list(h["action"]) == ["baseline", "edit"]
     assert h["geometry"].iloc[0].equals(shapely.Point(115.98, 36.45)) and h["geometry"].iloc[1].equals(area)
     back = store.restore_geometry("P001", int(h["fid"].iloc[0]), editor="赵工")
@@ -114,6 +116,7 @@ def test_verification_is_recorded_and_shown(store):
     store.record_verification("L001", "surveyed", "2024-05-01", source="实测", editor="钱工")
     assert store.projects().set_index("id").loc["L001", "verification"] == "surveyed"
     h = store.verification_history("L001")
+    assert list(h.columns) == ["project_id", "state", "verified_on", "source", "note", "editor", "recorded_at"]
     assert list(h["state"]) == ["documented", "surveyed"] and list(h["editor"]) == ["钱工", "钱工"]
     with pytest.raises(HistoryError):
         store.record_verification("L001", "maybe", "2024-05-01", source="x", editor="钱工")
@@ -375,3 +378,35 @@ def test_editor_accounts_live_in_the_postgis_store(pg_url, tmp_path, monkeypatch
     assert "wang" not in editors.load_editors(secrets={})
     assert subprocess.run([sys.executable, "-m", "layers.editors", "list", "--db", pg_url], capture_output=True,
                           text=True, check=True).stdout.split() == ["wang", "王工"]
+
+
+def test_a_field_the_database_lacks_is_added_by_the_migration(pg_url, source):
+    """A database made before a field existed (simulated: the column dropped) gets it on the next migration, and the
+    GeoPackage-style layer views show it again."""
+    import psycopg
+    from layers.stores.migrate import migrate
+    st = open_store(pg_url)
+    st.write_build(*source)
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("ALTER TABLE projects DROP COLUMN location_note CASCADE")  # CASCADE: the views go too
+        conn.commit()
+        assert migrate(conn) == []
+        cols = {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns "
+                                           "WHERE table_name = 'projects_point'")}
+    assert "location_note" in cols
+    assert st.projects()["location_note"].isna().all() and len(st.projects()) == len(source[1])
+
+
+def test_an_unreachable_database_is_a_message(capsys):
+    from layers.__main__ import main
+    with socket_free_port() as port:
+        assert main(["report", "--db", f"postgresql://nobody@127.0.0.1:{port}/none"]) == 2
+    assert "无法连接数据库" in capsys.readouterr().err
+
+
+@contextmanager
+def socket_free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]  # bound, not listening: a connection is refused

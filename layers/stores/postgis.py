@@ -90,6 +90,12 @@ class PostgisStore:
                 with _MIGRATE_LOCK:
                     migrate(conn)
                     _MIGRATED.add(self.url)
+        except psycopg.Error as err:
+            conn.close()
+            raise DatabaseError(f"无法建立或升级 {self.label} 的数据库结构（{str(err).strip()[:200]}）；需要 PostGIS 扩展"
+                                f"（CREATE EXTENSION postgis）和建表权限。",
+                                f"Cannot create or migrate the schema of {self.label}: {err}. The database needs the "
+                                f"PostGIS extension and the right to create tables.") from None
         except BaseException:
             conn.close()
             raise
