@@ -26,10 +26,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import geopandas as gpd
-import pandas as pd
+if TYPE_CHECKING:  # light to import: the CLI's parsers and the history modules import this module
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = ["Store", "StoreDump", "open_store", "is_db_url", "store_from_args", "add_db_argument", "copy_store", "HISTORY_TABLES",
            "DB_ENV"]
