@@ -140,7 +140,7 @@ def project_tables(frame: pd.DataFrame, grouped: bool) -> pd.Series | None:
             st.subheader(heading, anchor=False)
         key = f"pm_table_{name}" if name else "pm_table"
         event = st.dataframe(table, hide_index=True, width="stretch", height=fitting_height(table), key=key,
-                             on_select=functools.partial(_picked, key), selection_mode="single-row",
+                             on_select=functools.partial(_picked, key), selection_mode="single-row", placeholder="",
                              column_config={"目标年份": st.column_config.NumberColumn(format="%d")})
         if event and event.selection and event.selection.rows:
             selected[key] = table.iloc[event.selection.rows[0]]

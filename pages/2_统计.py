@@ -19,6 +19,6 @@ with st.container(key="pm_stats"):
         st.subheader(title, anchor=False)
         cols = st.columns([3, 2])
         cols[0].altair_chart(stats.chart(table, y), width="stretch")
-        cols[1].dataframe(table, width="stretch", height=fitting_height(table))
+        cols[1].dataframe(table, width="stretch", height=fitting_height(table), placeholder="")
         if note:
             cols[1].caption(note)

@@ -46,5 +46,5 @@ st.subheader("位置依据")
 st.markdown("每个项目的位置都注明依据：确定其位置的公开来源（标题、发布者、日期、链接）、原文中确定位置的短句，"
             "以及由此如何得出地图上的位置与误差。未找到来源的，注明检索过什么。地图弹窗中也可查看。")
 st.dataframe(tables.evidence_kinds_table(c.projects), hide_index=True, width="stretch")
-st.dataframe(tables.sources_table(c.filtered), hide_index=True, width="stretch", height=420,
+st.dataframe(tables.sources_table(c.filtered), hide_index=True, width="stretch", height=420, placeholder="",
              column_config={"链接": st.column_config.LinkColumn("链接", display_text="打开")})
