@@ -7,6 +7,8 @@ import pytest
 
 from layers.build import build
 
+pytest_plugins = ["tests.pg"]  # pg_server, pg_url: a throwaway PostgreSQL + PostGIS cluster (started only when used)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def temp_files_inside_pytest_tmp(tmp_path_factory):

@@ -6,7 +6,8 @@ PostgreSQL refuses to run as root; where the tests run as root (CI) the cluster 
 in a folder outside pytest's own temporary folder (which is private to root). Each test gets its own database,
 cloned from a template with the PostGIS extension (``CREATE DATABASE … TEMPLATE``: a file copy, fast).
 
-Use: ``from tests.pg import pg_server, pg_url  # noqa: F401`` in a test module, then take ``pg_url``.
+tests/conftest.py registers these fixtures (``pytest_plugins``): a test takes ``pg_url`` (a fresh database) or
+``pg_server``; the cluster starts on first use only.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The store interface over both engines (issue 11): one suite, parametrised ["gpkg", "postgis"], the PostGIS one on
-a real throwaway cluster (tests/pg.py). Build a small store, read it back, status and geometry changes with history,
+a real throwaway cluster (tests/pg.py, whose fixtures tests/conftest.py registers). Build a small store, read it back, status and geometry changes with history,
 views, verification, a rebuild that keeps the history, concurrent writers, and ``copy`` between the engines."""
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from layers.stores import HISTORY_TABLES, Store, copy_store, open_store
 from layers.stores.gpkg import GpkgStore
 from layers.views import ViewError
 from tests.edit_fixtures import make_gpkg
-from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 
 ENGINES = ["gpkg", "postgis"]
 ROOT = Path(__file__).resolve().parent.parent
