@@ -1,6 +1,7 @@
 """The store interface over both engines (issue 11): one suite, parametrised ["gpkg", "postgis"], the PostGIS one on
-a real throwaway cluster (tests/pg.py, whose fixtures tests/conftest.py registers). Build a small store, read it back, status and geometry changes with history,
-views, verification, a rebuild that keeps the history, concurrent writers, and ``copy`` between the engines."""
+a real throwaway cluster (tests/pg.py, whose fixtures tests/conftest.py registers). Build a small store, read it
+back, status and geometry changes with history, views, verification, a rebuild that keeps the history, concurrent
+writers, and ``copy`` between the engines."""
 from __future__ import annotations
 
 import datetime as dt
