@@ -4,6 +4,7 @@ or on a PostGIS store (``--db postgresql://…`` or $PROJECTMAP_DB), through lay
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -56,7 +57,8 @@ def _build_arguments(b) -> None:
     b.add_argument("--registry", help="registry CSV (default data/projects.csv)")
     b.add_argument("--gazetteer", help="gazetteer CSV (default data/gazetteer.csv)")
     b.add_argument("--evidence", help="evidence CSV (default data/evidence.csv)")
-    b.add_argument("--out", help="GeoPackage to write (default $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
+    b.add_argument("--out", help="GeoPackage to write (default $PROJECTMAP_DB if set, else $PROJECTMAP_GPKG or "
+                                  "data/liaocheng.gpkg)")
     b.add_argument("--online", action="store_true",
                    help="also ask the online geocoders configured in the environment (TIANDITU_TOKEN, AMAP_KEY, "
                         "PROJECTMAP_NOMINATIM=1) to improve county fallbacks")
@@ -112,6 +114,9 @@ def _build(args) -> int:
         if kwargs["online"] is None:
             print("--online: no online geocoder configured (TIANDITU_TOKEN, AMAP_KEY, "
                   "PROJECTMAP_NOMINATIM=1); building offline", file=sys.stderr)
+    if not args.db and not args.out:  # like every command: $PROJECTMAP_DB names the store when set
+        from layers.stores import DB_ENV
+        args.db = os.environ.get(DB_ENV) or None
     if args.db:
         from layers.stores import store_from_args
         dest = store_from_args(args)  # a bad URL is refused before geocoding

@@ -348,10 +348,20 @@ def test_the_cli_builds_edits_exports_and_copies_a_postgis_store(pg_url, shipped
     assert "projects.geojson" in zipfile.ZipFile(tmp_path / "b.zip").namelist()
     assert main(["report", "--db", pg_url]) == 0
     assert "by verification: unverified" in capsys.readouterr().out
+    assert main(["html", "--status", "completed", "--db", pg_url, "--out", str(tmp_path / "m.html")]) == 0
+    assert f"{(pg.projects()['status'] == 'completed').sum()} projects →" in capsys.readouterr().out
+    with pytest.MonkeyPatch.context() as mp:  # $PROJECTMAP_DB names the store when no --db/--gpkg is given
+        mp.setenv("PROJECTMAP_DB", pg_url)
+        assert main(["views", "list"]) == 0 and "完工" in capsys.readouterr().out
+        assert main(["status", pid, "under_construction", "--date", "2024-06-01", "--note", "复工",
+                     "--editor", "王工"]) == 0
+    assert pg.projects().set_index("id").loc[pid, "status"] == "under_construction"
+    assert main(["status", pid, "completed", "--date", "2024-07-01", "--note", "完工", "--editor", "王工",
+                 "--db", pg_url]) == 0
     # copy: the database into a new GeoPackage, and a GeoPackage into the (non-empty) database only with --replace
     copy = tmp_path / "copy.gpkg"
     assert main(["copy", pg_url, str(copy)]) == 0
-    assert GpkgStore(copy).status_history()["project_id"].tolist() == [pid]
+    assert GpkgStore(copy).status_history()["project_id"].tolist() == [pid] * 3
     assert main(["copy", str(gpkg), pg_url]) == 2
     assert "--replace" in capsys.readouterr().err
     assert main(["copy", str(gpkg), pg_url, "--replace"]) == 0
