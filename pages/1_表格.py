@@ -13,7 +13,7 @@ grouped = tables.search_and_group(c.filters.q)
 sel = tables.project_tables(c.filtered, grouped)
 if sel is not None:
     cols = st.columns([4, 1], vertical_alignment="center")
-    cols[0].markdown(f"已选：**{md(sel['项目名称'])}**（{md(sel['编号'])}）")
+    cols[0].markdown(f"已选：**{md(sel['项目名称'])}**（{md(sel['县(市、区)'])}）")
     if cols[1].button("在地图上定位", type="primary", width="stretch"):
         st.session_state.pm_locate = str(sel["编号"])
         st.switch_page("pages/0_地图.py")
