@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthetic import write_gpkg  # noqa: E402
 from layers import store  # noqa: E402
-from tests.e2e.browser import MAP_FRAME, map_frame, offline_browser, streamlit_server  # noqa: E402
+from tests.e2e.browser import MAP_FRAME, legend_checkbox, map_frame, offline_browser, streamlit_server  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 TIMEOUT_MS = int(os.environ.get("BENCH_TIMEOUT_MS", "240000"))
@@ -213,7 +213,7 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Pa
         elif kind == "folium":
             page.get_by_role("checkbox", name="hide proposed").check(force=True)
         else:
-            page.get_by_role("checkbox", name=re.compile("^谋划")).uncheck(force=True)
+            legend_checkbox(page, re.compile("^谋划")).uncheck()
         t1 = time.perf_counter()
         _dbg("filter clicked")
         wait_runs(log, runs_before + 1)

@@ -237,9 +237,32 @@ def as_of_view(gdf: pd.DataFrame, statuses: Mapping[str, str], f: Filters) -> pd
     return apply(then, f)
 
 
+FACETS = ("status", "category", "county", "agency", "year")
+
+
+def facets(gdf: pd.DataFrame, f: Filters) -> dict[str, dict[str, int]]:
+    """Counts per value of every facet, each under every *other* filter (and the search) — what a legend-filter
+    shows beside each entry. Each filter's own mask is computed once and combined per facet."""
+    own = {name: mask(gdf, Filters(**{name: getattr(f, name)})) for name in FACETS if getattr(f, name)}
+    q = mask(gdf, Filters(q=f.q)) if f.q else None
+    out = {}
+    for name in FACETS:
+        m = pd.Series(True, index=gdf.index) if q is None else q.copy()
+        for other, om in own.items():
+            if other != name:
+                m &= om
+        out[name] = _counts(gdf[m], name)
+    return out
+
+
 def facet_counts(gdf: pd.DataFrame, f: Filters, name: str) -> dict[str, int]:
-    """Counts per value of one facet under every *other* filter — what a legend-filter shows beside each entry."""
-    sub = apply(gdf, f.without(name))
+    """The counts of one facet (see `facets`)."""
+    if name not in FACETS:
+        raise ValueError(f"no facet {name!r}")
+    return facets(gdf, f)[name]
+
+
+def _counts(sub: pd.DataFrame, name: str) -> dict[str, int]:
     if name in ("status", "category"):
         return {str(k): int(v) for k, v in sub[name].value_counts().items()}
     if name == "county":

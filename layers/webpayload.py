@@ -20,7 +20,7 @@ from pathlib import Path
 from core import fields
 from layers.safe_write import recover
 
-__all__ = ["TABLE", "attributes", "bounds", "county_names", "digest", "payload", "prebuild"]
+__all__ = ["TABLE", "attributes", "bounds", "county_names", "digest", "make", "payload", "prebuild", "store"]
 
 TABLE = "web_payloads"
 PROJECT_TABLES = ("projects_point", "projects_line", "projects_polygon")  # = layers.store.PROJECT_LAYERS
@@ -114,22 +114,30 @@ def payload(path: str | os.PathLike, kind: str, variant: str = "wgs84") -> tuple
         return bytes(row[2]), json.loads(row[1])
 
 
-def prebuild(path: str | os.PathLike) -> None:
-    """Store the map payloads of the GeoPackage at `path` (a file being built: no other writer)."""
-    from layers import store, webmap
+def make(counties, projects) -> dict[str, tuple[bytes, list[str]]]:
+    """The payloads ({kind: (serialised payload, feature ids in its order)}) of GeoDataFrames in EPSG:4326."""
+    from layers import webmap
     from layers.escape import safe_json
 
-    projects = store.read_projects(path)
-    counties = store.read_counties(path)
     p = webmap.project_data(projects)
     order = p.pop("rows")
-    items = {"projects": (safe_json(p), [str(projects["id"].iloc[i]) for i in order]),
-             "counties": (safe_json(webmap.county_data(counties)), [])}
+    return {"projects": (safe_json(p).encode("utf-8"), [str(projects["id"].iloc[i]) for i in order]),
+            "counties": (safe_json(webmap.county_data(counties)).encode("utf-8"), [])}
+
+
+def store(path: str | os.PathLike, items: dict[str, tuple[bytes, list[str]]]) -> None:
+    """Keep payloads made from the file's current rows (the caller holds the writer lock or builds the file)."""
     with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute(_DDL)
         for kind, (body, ids) in items.items():
             conn.execute(f'INSERT OR REPLACE INTO "{TABLE}" VALUES (?, ?, ?, ?, ?)',
-                         (kind, "wgs84", _digest(conn, kind), json.dumps(ids), body.encode("utf-8")))
+                         (kind, "wgs84", _digest(conn, kind), json.dumps(ids), body))
+
+
+def prebuild(path: str | os.PathLike) -> None:
+    """Store the map payloads of the GeoPackage at `path` (a file being built: no other writer)."""
+    from layers import store as gpkg
+    store(path, make(gpkg.read_counties(path), gpkg.read_projects(path)))
 
 
 def bounds(body: bytes) -> list | None:

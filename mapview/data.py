@@ -8,6 +8,7 @@ geopandas, shapely's GEOS work, pyproj or GDAL.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -16,10 +17,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from layers import webpayload
+from layers import safe_write, webpayload
 from layers.filters import Filters, mask
 from layers.webmap import Payload, bitset
 from mapview import assets
+
+
+log = logging.getLogger("projectmap")
 
 
 def file_key(path: Path) -> tuple[str, int, int]:
@@ -34,9 +38,10 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-@st.cache_data(show_spinner="读取数据…", max_entries=4)
+@st.cache_resource(show_spinner="读取数据…", max_entries=4)
 def attributes(key: tuple[str, int, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(counties: name, projects: every stored field) without geometries."""
+    """(counties: name, projects: every stored field) without geometries. Shared by every session, not copied
+    on each run: read-only (pandas operations return new frames)."""
     names, rows = webpayload.attributes(key[0])
     counties = pd.DataFrame({"name": webpayload.county_names(key[0])})
     return counties, _typed(pd.DataFrame.from_records(rows, columns=names))
@@ -82,19 +87,37 @@ def _write_cached(kind: str, body: bytes) -> str:
 
 
 def _made_here(key: tuple[str, int, int], kind: str, gcj02: bool) -> tuple[bytes, list[str], list | None]:
-    """A payload made in this process (the data changed since the build, or the GCJ-02 variant)."""
+    """A payload made in this process: the GCJ-02 variant, or the data changed since the build (an edit) — then
+    the new payloads are kept in the file, so that the next start of the app has them ready."""
     from layers import webmap
     from layers.escape import safe_json
     counties, projects = geo(key)
-    if kind == "counties":
-        d = webmap.county_data(counties, gcj02=gcj02)
-        return safe_json(d).encode("utf-8"), [], d["bounds"]
-    d = webmap.project_data(projects, gcj02=gcj02)
-    rows = d.pop("rows")
-    return safe_json(d).encode("utf-8"), [str(projects["id"].iloc[i]) for i in rows], None
+    if gcj02:
+        if kind == "counties":
+            d = webmap.county_data(counties, gcj02=True)
+            return safe_json(d).encode("utf-8"), [], d["bounds"]
+        d = webmap.project_data(projects, gcj02=True)
+        rows = d.pop("rows")
+        return safe_json(d).encode("utf-8"), [str(projects["id"].iloc[i]) for i in rows], None
+    items = webpayload.make(counties, projects)
+    _keep(key, items)
+    body, ids = items[kind]
+    return body, ids, webpayload.bounds(body) if kind == "counties" else None
 
 
-@st.cache_data(show_spinner="准备地图数据…", max_entries=16)
+def _keep(key: tuple[str, int, int], items: dict) -> None:
+    """Store fresh payloads in the GeoPackage if it is still the version they were made from (else, or when it is
+    read-only or busy, skip: they are only a head start)."""
+    path = Path(key[0])
+    try:
+        with safe_write.locked(path, timeout=0.5):
+            if file_key(path) == key:
+                webpayload.store(path, items)
+    except Exception as err:  # noqa: BLE001 — a cache that cannot be written is no error for the reader
+        log.info("map payloads not kept in %s: %s", path, err)
+
+
+@st.cache_resource(show_spinner="准备地图数据…", max_entries=16)
 def map_file(key: tuple[str, int, int], kind: str, gcj02: bool) -> tuple[str, list[str], list | None]:
     """One map layer ("projects" or "counties") as a pre-escaped JSON file under static/cache/ (named by its
     content hash), written once per GeoPackage version: the browser fetches it (and revalidates it from its

@@ -42,8 +42,9 @@ def _on_click() -> None:
     urlstate.set_filters(county=() if tuple(f.county) == (name,) else (name,))
 
 
-def show(c, *, height: int) -> None:
-    """Draw the map of the context `c` (mapview.ui.Context)."""
+def show(c, *, height: int, fill: bool = False) -> None:
+    """Draw the map of the context `c` (mapview.ui.Context), `height` px tall — or, with `fill`, down to the bottom
+    of the window (at least `height` × 0.6)."""
     gcj02 = basemaps.is_gcj02(c.basemap)
     counties = data.county_payload(c.key, gcj02)
     projects = data.project_payload(c.key, c.projects, c.filters, gcj02)
@@ -53,4 +54,5 @@ def show(c, *, height: int) -> None:
     options = map_options(counties, projects, legend, MapOptions(present=c.present, locate=c.locate, bbox=c.bbox),
                           bool(tiles))
     options.update(countiesUrl=counties.url, countyClick=True, fitCounties=[esc(n) for n in c.filters.county])
-    _component(options=options, tiles=tiles, height=height, key=KEY, on_change=_on_click, default=None)
+    _component(options=options, tiles=tiles, height=height, fill=fill, minHeight=int(height * 0.6), key=KEY,
+               on_change=_on_click, default=None)

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from layers import legend
 from mapview import basemaps, urlstate
-from layers.filters import Q_MAX_CHARS, Filters, facet_counts, label, share_query
+from layers.filters import Q_MAX_CHARS, Filters, facets, label, share_query
+from mapview.legendfilter import legend_filter
 
 if TYPE_CHECKING:
     from mapview.ui import Context
@@ -17,18 +17,6 @@ __all__ = ["sidebar"]
 
 BASEMAP_HELP = ("默认无底图，断网也能完整显示。天地图需配置密钥(TIANDITU_TOKEN)。高德底图为 GCJ-02，"
                 "显示时项目自动偏移，导出数据始终为 WGS84。")
-
-
-def _legend_group(name: str, codes: list[str], counts: dict[str, int], swatch, f: Filters) -> None:
-    ss = st.session_state
-    selected = getattr(f, name)
-    for c in codes:
-        ss[f"w_{name}_{c}"] = (not selected) or c in selected
-    for c in codes:
-        col1, col2 = st.columns([1, 6], gap="small", vertical_alignment="center")
-        col1.markdown(swatch(c, label(name, c)), unsafe_allow_html=True)
-        col2.checkbox(f"{label(name, c)}（{counts.get(c, 0)}）", key=f"w_{name}_{c}",
-                      on_change=urlstate.on_legend, args=(name, codes))
 
 
 def _multi(name: str, title: str, options: list[str], counts: dict[str, int], f: Filters) -> None:
@@ -42,15 +30,14 @@ def _filters(c: Context) -> None:
     st.session_state.w_q = f.q
     st.text_input("搜索项目名称或别名", key="w_q", on_change=urlstate.on_q, placeholder="如：徒骇河、高铁",
                   max_chars=Q_MAX_CHARS)
-    st.markdown("**状态**（图例即筛选，数字为项目数）")
-    _legend_group("status", c.options.status, facet_counts(c.projects, f, "status"), legend.status_swatch, f)
+    counts = facets(c.projects, f)
     present_cats = set(c.projects["category"].dropna()) | set(f.category)
     cats = [k for k in c.options.category if k in present_cats]
-    st.markdown("**类别**")
-    _legend_group("category", cats, facet_counts(c.projects, f, "category"), legend.category_swatch, f)
-    _multi("county", "县(市、区)", c.options.county, facet_counts(c.projects, f, "county"), f)
-    _multi("agency", "牵头单位", c.options.agency, facet_counts(c.projects, f, "agency"), f)
-    _multi("year", "目标年份", c.options.year, facet_counts(c.projects, f, "year"), f)
+    legend_filter([("status", "状态", "（图例即筛选，数字为项目数）", c.options.status, counts["status"]),
+                   ("category", "类别", "", cats, counts["category"])], f)
+    _multi("county", "县(市、区)", c.options.county, counts["county"], f)
+    _multi("agency", "牵头单位", c.options.agency, counts["agency"], f)
+    _multi("year", "目标年份", c.options.year, counts["year"], f)
     st.button("清除全部筛选", on_click=urlstate.on_clear, disabled=f.is_empty() and not c.locate, width="stretch")
 
 

@@ -43,8 +43,9 @@ def run(page_title):
         page = page_title()
         if profiler is not None:
             profiler.stop()
-            out = Path(profile_dir) / f"run-{time.time_ns()}-{page}.html"
-            out.write_text(profiler.output_html(), encoding="utf-8")
+            out = Path(profile_dir) / f"run-{time.time_ns()}-{page}"
+            out.with_suffix(".html").write_text(profiler.output_html(), encoding="utf-8")
+            out.with_suffix(".txt").write_text(profiler.output_text(unicode=True, show_all=False), encoding="utf-8")
         phases, last = {}, t0
         for name, t in st.session_state.pop("pm_marks", []):
             phases[name] = t - last

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from benchmarks.synthetic import project_frame
-from layers.filters import (NO_YEAR, Filters, apply, as_of_view, describe, facet_counts, filename_stem,
-                             options_from, parse_query, share_query, to_query)
+from layers.filters import (NO_YEAR, Filters, apply, as_of_view, describe, facet_counts, facets, filename_stem,
+                             options_from, parse_query, parts, share_query, to_query)
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +102,17 @@ def test_legend_counts_ignore_their_own_facet(gdf):
     expected = apply(gdf, Filters(county=("冠县",)))["status"].value_counts().to_dict()
     assert counts == expected
     assert sum(facet_counts(gdf, Filters(), "category").values()) == len(gdf)
+
+
+def test_every_facet_counts_under_all_other_filters_and_the_search(gdf):
+    f = Filters(status=("completed", "under_construction"), county=("冠县", "莘县"), category=tuple(gdf["category"][:3]),
+                q=str(gdf["name"].iloc[0])[:1])
+    got = facets(gdf, f)
+    for name in ("status", "category", "county"):
+        sub = apply(gdf, f.without(name))
+        want = sub[name].value_counts().to_dict() if name != "county" else \
+            pd.Series([c for v in sub["county"] for c in parts(v)], dtype=object).value_counts().to_dict()
+        assert got[name] == want, name
 
 
 def test_description_and_file_name_carry_the_filter():

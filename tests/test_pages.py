@@ -57,18 +57,6 @@ def test_url_filters_apply_and_unknown_values_give_a_notice(app):
     assert qp(app, "status") == "completed" and qp(app, "county") == "冠县"
 
 
-def test_legend_checkbox_filters_and_updates_the_url(app, gpkg):
-    app.run()
-    total = len(store.read_projects(gpkg))
-    app.checkbox(key="w_status_proposed").uncheck().run()
-    remaining = total - (store.read_projects(gpkg)["status"] == "proposed").sum()
-    assert summary(app).startswith(f"显示 {remaining} / {total}")
-    assert "proposed" not in qp(app, "status").split(",")
-    assert "under_construction" in qp(app, "status").split(",")
-    app.checkbox(key="w_status_proposed").check().run()
-    assert "status" not in app.query_params
-
-
 def test_search_county_and_clear(app):
     app.run()
     app.text_input(key="w_q").input("alias-7").run()

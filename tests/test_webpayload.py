@@ -67,3 +67,17 @@ print(",".join(m for m in heavy if m in sys.modules))
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_app_keeps_fresh_payloads_after_an_edit_so_the_next_start_is_fast(gpkg):
+    from mapview import data
+    with safe_write.write_transaction(gpkg) as conn:
+        conn.execute("UPDATE projects_point SET status='completed' WHERE fid = (SELECT MIN(fid) FROM projects_point)")
+        conn.touch("projects_point", geometry=False)
+    assert webpayload.payload(gpkg, "projects") is None
+    name, ids, _ = data.map_file(data.file_key(gpkg), "projects", False)
+    kept = webpayload.payload(gpkg, "projects")
+    assert kept is not None and kept[1] == ids
+    assert (data.CACHE_DIR / name).read_bytes() == kept[0]
+    first = next(f for f in json.loads(kept[0])["data"]["features"])
+    assert first["properties"]["i"]

@@ -28,9 +28,31 @@
     pmDrawMap(map, null, a.options, null);
   }
 
+  /* The frame's height: a.height, or with a.fill (presentation mode) down to the bottom of the window. */
+  function height(a) {
+    var h = a.height;
+    try {
+      if (a.fill && window.frameElement) {
+        var top = window.frameElement.getBoundingClientRect().top + window.parent.scrollY;
+        h = Math.max(a.minHeight || 400, Math.floor(window.parent.innerHeight - top - 16));
+      }
+    } catch (e) { /* another origin: keep a.height */ }
+    return h;
+  }
+
+  function resize(a) {
+    var h = height(a);
+    document.getElementById("map").style.height = h + "px";
+    send("streamlit:setFrameHeight", {height: h});
+    if (map) { map.invalidateSize(); }
+  }
+
+  var last = null;
+  window.addEventListener("resize", function () { if (last) { resize(last); } });
+
   function render(a) {
-    document.getElementById("map").style.height = a.height + "px";
-    send("streamlit:setFrameHeight", {height: a.height});
+    last = a;
+    resize(a);
     // a new data file, basemap or presentation mode: a new map; anything else: the same map, updated
     var key = JSON.stringify([a.options.countiesUrl, a.options.projectsUrl, a.tiles, a.options.present]);
     if (key !== base) { base = key; create(a); } else { map.invalidateSize(); pmUpdate(map, a.options); }

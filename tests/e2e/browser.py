@@ -98,6 +98,14 @@ def offline_browser(playwright, viewport=(1600, 1000)):
         browser.close()
 
 
+LEGEND_FRAME = 'iframe[title="mapview.legendfilter.pm_legend"]'
+
+
+def legend_checkbox(page, name):
+    """A status or category checkbox of the sidebar's legend-filter (its own frame), by its label (str or regex)."""
+    return page.locator(LEGEND_FRAME).content_frame.get_by_role("checkbox", name=name)
+
+
 def map_frame(page):
     """The map's iframe (the newest one while Streamlit swaps an old map for a new one)."""
     return page.locator(MAP_FRAME).last.content_frame

@@ -8,7 +8,7 @@ import pytest
 from benchmarks.synthetic import HOSTILE_NAMES
 from layers import store
 from tests.e2e.browser import N_SYNTHETIC as N
-from tests.e2e.browser import map_frame, streamlit_server, wait_map_drawn
+from tests.e2e.browser import MAP_FRAME, legend_checkbox, map_frame, streamlit_server, wait_map_drawn
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect  # noqa: E402
@@ -36,10 +36,16 @@ def test_a_filter_changes_the_features_shown(server, page, gpkg):
     assert wait_map_drawn(page)[0] == completed
     expect(map_frame(page).locator(".pm-feature")).to_have_count(completed)
     # The legend-filter in the sidebar: tick 在建 as well.
-    page.get_by_role("checkbox", name=re.compile("^在建")).check(force=True)
+    legend_checkbox(page, re.compile("^在建")).check()
     both = completed + int((projects["status"] == "under_construction").sum())
     expect(map_frame(page).locator(".pm-feature")).to_have_count(both, timeout=20000)
     expect(page).to_have_url(re.compile(r"status=under_construction(%2C|,)completed"))
+    # ticking every status is no status filter at all; unticking the last one too
+    for box in [legend_checkbox(page, re.compile(f"^{name}")) for name in ("谋划", "前期工作", "暂缓")]:
+        box.check()
+        page.wait_for_timeout(300)
+    expect(page).not_to_have_url(re.compile(r"status="))
+    expect(map_frame(page).locator(".pm-feature")).to_have_count(len(projects), timeout=20000)
 
 
 def test_clicking_a_project_opens_its_popup(server, page, gpkg):
@@ -105,8 +111,9 @@ def test_presentation_mode_fills_a_projector_screen(server, browser_context):
         wait_map_drawn(page)
         expect(page.get_by_role("button", name="退出演示")).to_be_visible()
         assert not page.locator('section[data-testid="stSidebar"]').is_visible()
-        box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
-        assert box["width"] > 1800 and box["height"] > 900
+        box = page.locator(MAP_FRAME).bounding_box()
+        assert box["width"] > 1800 and box["height"] > 800
+        assert 1080 - 40 < box["y"] + box["height"] <= 1080  # down to the bottom of the screen, not beyond
         label_size = map_frame(page).locator(".pm-county-label span").first.evaluate(
             "e => parseFloat(getComputedStyle(e).fontSize)")
         assert label_size >= 20
