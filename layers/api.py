@@ -47,6 +47,13 @@ COLLECTIONS = {  # id → (provider class, title, description, keywords)
     "projects": ("ProjectsProvider", f"{CITY_NAME}规划项目 projects",
                  "规划实施项目（点、线、面），字段见数据字典；status/county/category 可按代码或中文筛选",
                  ["规划", "项目", "planning", "projects"]),
+    # one geometry type each, as the GeoPackage's layers: for clients that give a layer one type (QGIS 3.22)
+    "projects_point": ("ProjectPointsProvider", f"{CITY_NAME}规划项目（点） projects: points",
+                       "以点表示的规划项目（projects 的一部分）", ["规划", "项目", "point"]),
+    "projects_line": ("ProjectLinesProvider", f"{CITY_NAME}规划项目（线） projects: lines",
+                      "以线表示的规划项目（projects 的一部分）", ["规划", "项目", "line"]),
+    "projects_polygon": ("ProjectPolygonsProvider", f"{CITY_NAME}规划项目（面） projects: areas",
+                         "以面表示的规划项目（projects 的一部分）", ["规划", "项目", "polygon"]),
     "counties": ("CountiesProvider", "县(市、区) counties", "行政区划边界（县级）", ["行政区划", "boundaries"]),
     "history": ("HistoryProvider", "状态变更记录 status history",
                 "每次状态变更一条记录；几何为项目当前位置（项目已不在库中时为空）", ["历史", "history"]),

@@ -40,8 +40,10 @@ from core.errors import UserError
 from core.vocab import STATUSES, code_of
 from layers import export
 from layers import filters as project_filters
+from layers.store import PROJECT_LAYERS, layer_for
 
-__all__ = ["read", "ProjectsProvider", "CountiesProvider", "HistoryProvider", "MAX_VALUES", "VALUE_MAX_CHARS"]
+__all__ = ["read", "ProjectsProvider", "ProjectPointsProvider", "ProjectLinesProvider", "ProjectPolygonsProvider",
+           "CountiesProvider", "HistoryProvider", "MAX_VALUES", "VALUE_MAX_CHARS"]
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9:]+)?)?$")
 MAX_VALUES = 100          # comma-separated values of one filter parameter
@@ -266,6 +268,7 @@ class ProjectsProvider(_StoreProvider):
     Chinese labels; several values comma-separated; unknown values → 400)."""
 
     what = "projects"
+    layer = ""  # a GeoPackage project layer (layers.store.PROJECT_LAYERS): only the projects of its geometry type
     _FILTERS = ("status", "county", "category")
 
     @classmethod
@@ -275,6 +278,8 @@ class ProjectsProvider(_StoreProvider):
 
     def frame(self):
         gdf = self._read()
+        if self.layer:
+            gdf = gdf[gdf.geometry.geom_type.map(layer_for) == self.layer]
         return gdf[[c for c in fields.stored() if c in gdf.columns] + [gdf.geometry.name]]
 
     def select(self, frame, properties):
@@ -295,6 +300,22 @@ class ProjectsProvider(_StoreProvider):
         """The app's search box: every word in the name, an alias or the id (layers.filters)."""
         words, _ = project_filters.clean_search(q)
         return project_filters.apply(frame, project_filters.Filters(q=words))
+
+
+class ProjectPointsProvider(ProjectsProvider):
+    """The projects drawn as points — a collection of one geometry type, as the GeoPackage's projects_point layer
+    (QGIS 3.22's OGC API client gives a layer the type of its first feature and draws only that type)."""
+    layer = PROJECT_LAYERS["Point"]
+
+
+class ProjectLinesProvider(ProjectsProvider):
+    """The projects drawn as lines (projects_line)."""
+    layer = PROJECT_LAYERS["LineString"]
+
+
+class ProjectPolygonsProvider(ProjectsProvider):
+    """The projects drawn as areas (projects_polygon)."""
+    layer = PROJECT_LAYERS["Polygon"]
 
 
 class CountiesProvider(_StoreProvider):

@@ -26,6 +26,7 @@ from tests.pg import pg_server  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = 7  # a page size that splits the shipped projects into several pages
+ALL_COLLECTIONS = ["projects", "projects_point", "projects_line", "projects_polygon", "counties", "history"]
 
 
 # ------------------------------------------------------------------------------------------------ the server
@@ -163,6 +164,22 @@ def test_every_geometry_type_is_in_one_collection(server):
     assert {f["geometry"]["type"] for f in doc["features"]} >= {"Point", "MultiLineString", "MultiPolygon"}
 
 
+def test_one_collection_per_geometry_type_too(server, reference, tmp_path):
+    """projects_point/_line/_polygon split projects as the GeoPackage does, with the same filters."""
+    every = exported(reference, tmp_path)
+    building = {f["id"] for f in exported(reference, tmp_path, "--status", "under_construction")}
+    seen = []
+    for cid, types in (("projects_point", {"Point"}), ("projects_line", {"LineString", "MultiLineString"}),
+                       ("projects_polygon", {"Polygon", "MultiPolygon"})):
+        part = all_items(server, cid, {})
+        assert part and {f["geometry"]["type"] for f in part} <= types, cid
+        assert part == [f for f in every if f["geometry"]["type"] in types], cid
+        filtered = all_items(server, cid, {"status": "在建"})
+        assert [f["id"] for f in filtered] == [f["id"] for f in part if f["id"] in building], cid
+        seen += [f["id"] for f in part]
+    assert sorted(seen) == sorted(f["id"] for f in every)
+
+
 def test_bbox_selects_the_features_that_intersect_it(server, reference, tmp_path):
     box = (115.8, 36.3, 116.1, 36.6)  # round the city centre: some projects in, some out
     every = exported(reference, tmp_path)
@@ -240,7 +257,7 @@ def test_collections_and_conformance_as_qgis_reads_them(server):
             "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"} <= classes
     assert not any("features-4" in c for c in classes), "read-only: Part 4 (create/replace/delete) not claimed"
     _, _, cols = get(server, "/collections", {"f": "json"})
-    assert [c["id"] for c in cols["collections"]] == ["projects", "counties", "history"]
+    assert [c["id"] for c in cols["collections"]] == ALL_COLLECTIONS
     for cid in ("projects", "counties", "history"):
         status, _, col = get(server, f"/collections/{cid}", headers={"Accept": "application/json"})
         assert status == 200 and col["id"] == cid
@@ -264,7 +281,7 @@ def test_gdal_reads_it_as_a_client_does(server, reference, tmp_path):
     """GDAL's OGC API – Features client (the OAPIF driver; QGIS has its own, reading the same documents)."""
     import pyogrio
     url = f"OAPIF:{server}"
-    assert [name for name, _ in pyogrio.list_layers(url)] == ["projects", "counties", "history"]
+    assert [name for name, _ in pyogrio.list_layers(url)] == ALL_COLLECTIONS
     expected = {f["id"]: shape(f["geometry"]) for f in exported(reference, tmp_path)}
     got = pyogrio.read_dataframe(url, layer="projects")
     assert sorted(got["id"]) == sorted(expected)
