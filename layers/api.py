@@ -3,7 +3,9 @@ GDAL), served by pygeoapi with the providers of layers.api_provider, over either
 GeoPackage, or PostGIS with ``--db``).
 
 Collections: ``projects`` (every geometry type in one collection, the fields of core/fields.py, the features and
-filters of ``python -m layers export``), ``counties`` and ``history`` (status changes). Queries: ``bbox``,
+filters of ``python -m layers export``), the same split by geometry type as the GeoPackage's layers
+(``projects_point``, ``projects_line``, ``projects_polygon``: QGIS 3.22 draws one type per layer), ``counties`` and
+``history`` (status changes). Queries: ``bbox``,
 ``status``/``county``/``category`` (codes or Chinese labels, several comma-separated), ``limit``/``offset``,
 ``sortby``, ``properties``, ``skipGeometry``, ``crs`` (CRS84, EPSG:4326, CGCS2000 EPSG:4490), ``f=json|html``.
 
