@@ -134,11 +134,12 @@ def make_app(source: str, url: str):
 
     from flask import Flask, abort, make_response, request, send_from_directory
     from pygeoapi import api as core_api
-    from pygeoapi.api import API, APIRequest, apply_gzip
+    from pygeoapi.api import API, F_HTML, APIRequest, apply_gzip
     from pygeoapi.api import itemtypes as itemtypes_api
     from pygeoapi.openapi import get_oas
-    from pygeoapi.api import F_HTML
     from pygeoapi.util import render_j2_template, to_json
+
+    from layers import api_provider
 
     cfg = config(source, url)
     oas = get_oas(cfg, fail_on_invalid_collection=True)
@@ -178,8 +179,6 @@ def make_app(source: str, url: str):
 
     def conformance():
         return run(conformance_document)
-
-    from layers import api_provider
 
     def refuse(message):
         req = APIRequest.from_flask(request, api.locales)
