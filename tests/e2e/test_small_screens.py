@@ -7,7 +7,7 @@ import re
 import pytest
 
 from layers import store
-from tests.e2e.browser import streamlit_server, wait_map_drawn
+from tests.e2e.shipped import started
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect  # noqa: E402
@@ -20,11 +20,7 @@ INNER_OVERFLOW = "e => [e.scrollWidth - e.clientWidth, e.scrollHeight - e.client
 
 @pytest.fixture(scope="module")
 def shipped_server(shipped, browser_context):
-    with streamlit_server(shipped[0]) as (base, _proc):
-        page = browser_context.new_page()
-        page.goto(base + "/")  # the first visit after a start (see test_visible_text's xfail)
-        wait_map_drawn(page)
-        page.close()
+    with started(shipped[0], browser_context) as base:
         yield base
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from layers import store
 from tests.e2e.browser import map_frame, streamlit_server, wait_map_drawn
+from tests.e2e.shipped import started
 from tests.visible_text import ALLOWED, CITATIONS, data_words, latin_words
 
 pytest.importorskip("playwright")
@@ -28,12 +29,7 @@ VISIBLE_TEXT = """() => {
 
 @pytest.fixture(scope="module")
 def shipped_server(shipped, browser_context):
-    """The app on the shipped GeoPackage, opened once at its root (the first visit after a start is tested apart)."""
-    with streamlit_server(shipped[0]) as (base, _proc):
-        page = browser_context.new_page()
-        page.goto(base + "/")
-        wait_map_drawn(page)
-        page.close()
+    with started(shipped[0], browser_context) as base:
         yield base
 
 
