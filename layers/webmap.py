@@ -62,10 +62,26 @@ def _radius(value) -> int:
     return int(round(r)) if math.isfinite(r) and r > 0 else 0
 
 
-def _display_geometries(gdf: gpd.GeoDataFrame, gcj02: bool) -> np.ndarray:
-    """The geometries as drawn: shifted to GCJ-02 over Gaode tiles (display only), 6 decimals (≈ 0.1 m)."""
+# Drawn outlines are simplified within a twentieth of a feature's own error radius, at most this many metres
+# (invisible at the map's scales; a county-level area keeps about half of its vertices). Exports are never touched.
+SIMPLIFY_MAX_M = 50.0
+METRES_PER_DEGREE = 111_320.0
+
+
+def _simplified(geoms, precision_m) -> np.ndarray:
+    import shapely
+    radius = np.nan_to_num(np.asarray(precision_m, dtype=float), nan=0.0, posinf=0.0)
+    tolerance = np.clip(radius / 20.0, 0.0, SIMPLIFY_MAX_M) / METRES_PER_DEGREE
+    return shapely.simplify(np.asarray(geoms), tolerance, preserve_topology=True)
+
+
+def _display_geometries(gdf: gpd.GeoDataFrame, gcj02: bool, precision_m=None) -> np.ndarray:
+    """The geometries as drawn: simplified within their error (`precision_m`, metres; none when not given), shifted
+    to GCJ-02 over Gaode tiles (display only), 6 decimals (≈ 0.1 m)."""
     import shapely
     geoms = gdf.geometry.values
+    if len(gdf) and precision_m is not None:
+        geoms = _simplified(geoms, precision_m)
     if gcj02 and len(gdf):
         from geo.crs import geom_wgs84_to_gcj02
         geoms = geom_wgs84_to_gcj02(geoms)
@@ -80,7 +96,8 @@ def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
 
     gcj02=True shifts coordinates to GCJ-02 for display over Gaode tiles (display only; never exported).
     """
-    geoms = _display_geometries(gdf, gcj02)
+    geoms = _display_geometries(gdf, gcj02, precision_m=pd_numeric(gdf["precision_m"]) if "precision_m" in gdf
+                                 else None)
     style_index: dict[tuple, int] = {}
     strings: dict[str, int] = {"": 0}  # popup texts repeat a lot (agencies, categories…): one table of them
     feats, rows = [], []  # rows: the input row position of each feature (not sent to the browser)
@@ -102,20 +119,33 @@ def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
             "data": {"type": "FeatureCollection", "features": feats}}
 
 
+def pd_numeric(values) -> np.ndarray:
+    """Numbers, NaN where a value is missing or not a number."""
+    import pandas as pd
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+
+
+COUNTY_SIMPLIFY_M = 30.0  # the county base is a backdrop at 1:200 000 and smaller
+
+
 def county_data(counties: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
-    """County polygons + label points (representative points, always inside), names escaped."""
+    """County polygons (simplified within COUNTY_SIMPLIFY_M) + label points (representative points of the true
+    outline, always inside), names escaped."""
     import geopandas as gpd
-    geoms = counties.geometry
+    import shapely
+    labels_at = counties.geometry.representative_point()
+    geoms = gpd.GeoSeries(shapely.simplify(counties.geometry.values, COUNTY_SIMPLIFY_M / METRES_PER_DEGREE,
+                                           preserve_topology=True), index=counties.index, crs=counties.crs)
     if gcj02 and len(counties):
         from geo.crs import geom_wgs84_to_gcj02
         geoms = gpd.GeoSeries(geom_wgs84_to_gcj02(geoms.values), index=counties.index, crs=counties.crs)
+        labels_at = gpd.GeoSeries(geom_wgs84_to_gcj02(labels_at.values), index=counties.index)
     feats, labels = [], []
-    for name, geom in zip(counties["name"], geoms.values):
+    for name, geom, pt in zip(counties["name"], geoms.values, labels_at.values):
         g = _geojson_geometry(geom)
         if g is None:
             continue
         feats.append({"type": "Feature", "geometry": g, "properties": {"n": esc(name)}})
-        pt = geom.representative_point()
         labels.append({"n": esc(name), "lat": round(pt.y, 6), "lon": round(pt.x, 6)})
     bounds = None
     if len(feats):

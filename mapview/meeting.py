@@ -45,8 +45,8 @@ def stepper(c) -> None:
     prev, nxt = views.neighbours(saved, current) if current else (saved[-1], saved[0])
     cols = st.columns([1, 6, 1], vertical_alignment="center")
     cols[0].button("◀", on_click=urlstate.go_view, args=(prev.name,), width="stretch", help=f"上一个视图：{prev.name}")
-    where = f"视图 {names.index(current) + 1}/{len(names)}：{md(current)}" if current else f"共 {len(names)} 个会议视图"
-    cols[1].markdown(f"<div style='text-align:center;font-size:1.1rem'>{esc(where)}</div>", unsafe_allow_html=True)
+    where = f"视图 {names.index(current) + 1}/{len(names)}：{current}" if current else f"共 {len(names)} 个会议视图"
+    cols[1].html(f"<div style='text-align:center;font-size:1.1rem'>{esc(where)}</div>")
     cols[2].button("▶", on_click=urlstate.go_view, args=(nxt.name,), width="stretch", help=f"下一个视图：{nxt.name}")
     components.html(_KEYS, height=0)
 

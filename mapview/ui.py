@@ -128,7 +128,7 @@ def setup() -> Context:
     sidebar(c)
     timing.mark("sidebar")
     _stale_notice(path)
-    st.markdown(_css("present.css" if c.present else "page.css"), unsafe_allow_html=True)
+    st.html(_css("present.css" if c.present else "page.css"))  # style only: added to the page, no element box
     urlstate.write_url(f)
     ss.pm_ctx = c
     return c

@@ -13,8 +13,7 @@ if c.present:
     top = st.columns([8, 1.3], vertical_alignment="center")
     top[0].markdown(f"# {md(meeting.title(c, ui.APP_TITLE))}")
     top[1].button("退出演示", on_click=ui.exit_present, width="stretch")
-    st.markdown(f"<div style='font-size:1.35rem;margin:-0.4rem 0 0.4rem'>{esc(ui.summary(c, markdown=False))}</div>",
-                unsafe_allow_html=True)
+    st.html(f"<div style='font-size:1.35rem;margin:-0.4rem 0 0.4rem'>{esc(ui.summary(c, markdown=False))}</div>")
     meeting.stepper(c)
 else:
     head = st.columns([8, 1.4], vertical_alignment="bottom")

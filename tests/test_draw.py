@@ -150,3 +150,20 @@ def test_map_with_a_data_file_embeds_no_project_data(gdf):
     projects = draw.Payload(None, 3, None, url="/app/static/cache/projects-x.json", visible=draw.bitset([1, 0, 1, 1]))
     html = draw.build_map(counties, projects, "", draw.MapOptions()).get_root().render()
     assert "/app/static/cache/projects-x.json" in html and "P00000" not in html
+
+
+def test_drawn_outlines_are_simplified_only_within_their_own_error(shipped):
+    """A county-level area is drawn with far fewer vertices; no drawn line moves more than 1/20 of its radius."""
+    import numpy as np
+    import shapely
+
+    from layers import store, webmap
+    projects = store.read_projects(shipped[0])
+    drawn = webmap._display_geometries(projects, False, precision_m=projects["precision_m"])
+    before = shapely.get_num_coordinates(projects.geometry.values)
+    after = shapely.get_num_coordinates(drawn)
+    county = (projects["precision"] == "county").to_numpy() & (before > 500)
+    assert county.any() and (after[county] < 0.7 * before[county]).all()
+    moved_m = shapely.hausdorff_distance(projects.geometry.values, drawn) * webmap.METRES_PER_DEGREE
+    limit = np.minimum(projects["precision_m"].to_numpy() / 20, webmap.SIMPLIFY_MAX_M) + 0.5
+    assert (moved_m <= limit).all()
