@@ -118,10 +118,13 @@ class PostgisStore:
 
     @contextmanager
     def _read(self):
+        """A read-only transaction with one snapshot (REPEATABLE READ): several queries see one state."""
         conn = self.connect()
         try:
-            conn.autocommit = True
-            yield conn
+            conn.read_only = True
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            with conn.transaction():
+                yield conn
         finally:
             conn.close()
 
@@ -148,22 +151,12 @@ class PostgisStore:
         return self
 
     def projects(self) -> gpd.GeoDataFrame:
-        cols = ", ".join(f'"{c}"' for c in STORED)
         with self._read() as conn:
-            rows = conn.execute(f"SELECT {cols}, ST_AsBinary(geom) FROM projects ORDER BY id").fetchall()
-        df = pd.DataFrame([r[:-1] for r in rows], columns=STORED)
-        for f in fields.FIELDS:
-            if f.stored and f.kind in ("year", "number"):
-                df[f.name] = pd.to_numeric(df[f.name], errors="coerce").astype("float64")
-        geoms = [shapely.from_wkb(bytes(r[-1])) for r in rows]
-        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+            return _projects(conn)
 
     def counties(self) -> gpd.GeoDataFrame:
         with self._read() as conn:
-            rows = conn.execute("SELECT adcode, name, ST_AsBinary(geom) FROM counties ORDER BY fid").fetchall()
-        return gpd.GeoDataFrame({"adcode": [r[0] for r in rows], "name": [r[1] for r in rows]},
-                                geometry=gpd.GeoSeries([shapely.from_wkb(bytes(r[2])) for r in rows],
-                                                       crs="EPSG:4326"), crs="EPSG:4326")
+            return _counties(conn)
 
     def _rows(self, sql: str, args=()) -> list[tuple]:
         with self._read() as conn:
@@ -441,7 +434,9 @@ class PostgisStore:
                 tables[table] = pd.DataFrame(rows, columns=cols)
             if len(tables["geometry_history"]):
                 tables["geometry_history"]["geom_wkb"] = tables["geometry_history"]["geom_wkb"].map(bytes)
-        return StoreDump(self.counties(), self.projects(), tables, self.editor_accounts())
+            editors = {u: editor_accounts.Editor(u, n, h) for u, n, h in conn.execute(
+                "SELECT username, name, password_hash FROM editor_accounts ORDER BY username")}
+            return StoreDump(_counties(conn), _projects(conn), tables, editors)  # one snapshot
 
     def load(self, dump: StoreDump) -> None:
         with self._tx() as conn:
@@ -463,6 +458,24 @@ class PostgisStore:
                 cur.execute("DELETE FROM editor_accounts")
                 cur.executemany("INSERT INTO editor_accounts(username, name, password_hash) VALUES (%s, %s, %s)",
                                 [(e.username, e.name, e.password_hash) for e in dump.editors.values()])
+
+
+def _projects(conn) -> gpd.GeoDataFrame:
+    cols = ", ".join(f'"{c}"' for c in STORED)
+    rows = conn.execute(f"SELECT {cols}, ST_AsBinary(geom) FROM projects ORDER BY id").fetchall()
+    df = pd.DataFrame([r[:-1] for r in rows], columns=STORED)
+    for f in fields.FIELDS:
+        if f.stored and f.kind in ("year", "number"):
+            df[f.name] = pd.to_numeric(df[f.name], errors="coerce").astype("float64")
+    geoms = [shapely.from_wkb(bytes(r[-1])) for r in rows]
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def _counties(conn) -> gpd.GeoDataFrame:
+    rows = conn.execute("SELECT adcode, name, ST_AsBinary(geom) FROM counties ORDER BY fid").fetchall()
+    return gpd.GeoDataFrame({"adcode": [r[0] for r in rows], "name": [r[1] for r in rows]},
+                            geometry=gpd.GeoSeries([shapely.from_wkb(bytes(r[2])) for r in rows], crs="EPSG:4326"),
+                            crs="EPSG:4326")
 
 
 def _china_date(recorded_at: str) -> str:
