@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Iterable, Mapping
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 
 from core import fields as field_list
@@ -225,8 +226,9 @@ def mask(gdf: pd.DataFrame, f: Filters) -> pd.Series:
 
 
 def apply(gdf: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """The rows that pass the filters (same type as the input, original order)."""
-    return gdf[mask(gdf, f)]
+    """The rows that pass the filters (same type as the input, original order; the input itself when there is
+    no filter — treat the result as read-only)."""
+    return gdf if f.is_empty() else gdf[mask(gdf, f)]
 
 
 def as_of_view(gdf: pd.DataFrame, statuses: Mapping[str, str], f: Filters) -> pd.DataFrame:
@@ -242,16 +244,17 @@ FACETS = ("status", "category", "county", "agency", "year")
 
 def facets(gdf: pd.DataFrame, f: Filters) -> dict[str, dict[str, int]]:
     """Counts per value of every facet, each under every *other* filter (and the search) — what a legend-filter
-    shows beside each entry. Each filter's own mask is computed once and combined per facet."""
-    own = {name: mask(gdf, Filters(**{name: getattr(f, name)})) for name in FACETS if getattr(f, name)}
-    q = mask(gdf, Filters(q=f.q)) if f.q else None
+    shows beside each entry. Each filter's own mask is computed once and combined per facet; only the facet's
+    own column is subset."""
+    own = {name: mask(gdf, Filters(**{name: getattr(f, name)})).to_numpy() for name in FACETS if getattr(f, name)}
+    q = mask(gdf, Filters(q=f.q)).to_numpy() if f.q else None
     out = {}
     for name in FACETS:
-        m = pd.Series(True, index=gdf.index) if q is None else q.copy()
-        for other, om in own.items():
-            if other != name:
-                m &= om
-        out[name] = _counts(gdf[m], name)
+        masks = [m for other, m in own.items() if other != name] + ([q] if q is not None else [])
+        column = gdf[_FACET_COLUMN[name]]
+        if masks:
+            column = column[np.logical_and.reduce(masks)]
+        out[name] = _counts(column, name)
     return out
 
 
@@ -262,16 +265,20 @@ def facet_counts(gdf: pd.DataFrame, f: Filters, name: str) -> dict[str, int]:
     return facets(gdf, f)[name]
 
 
-def _counts(sub: pd.DataFrame, name: str) -> dict[str, int]:
-    if name in ("status", "category"):
-        return {str(k): int(v) for k, v in sub[name].value_counts().items()}
-    if name == "county":
-        return pd.Series([c for v in sub["county"] for c in parts(v)], dtype=object).value_counts().to_dict()
-    if name == "agency":
-        return pd.Series([a for v in sub["lead_agency"] for a in parts(v)], dtype=object).value_counts().to_dict()
+_FACET_COLUMN = {"status": "status", "category": "category", "county": "county", "agency": "lead_agency",
+                 "year": "target_year"}
+
+
+def _counts(column: pd.Series, name: str) -> dict[str, int]:
+    if name in ("county", "agency"):  # lists: each value counts once per project that has it
+        out: dict[str, int] = {}
+        for v in column:
+            for part in parts(v):
+                out[part] = out.get(part, 0) + 1
+        return out
     if name == "year":
-        return {str(k): int(v) for k, v in sub["target_year"].map(year_token).value_counts().items()}
-    raise ValueError(f"no facet {name!r}")
+        column = column.map(year_token)
+    return {str(k): int(v) for k, v in column.value_counts().items()}
 
 
 def label(name: str, value: str) -> str:

@@ -15,7 +15,7 @@ from core.errors import UserError
 from layers import freshness, store
 from mapview import assets, basemaps, data, timing, urlstate
 from layers.escape import md
-from layers.filters import Filters, Options, apply, describe, options_from
+from layers.filters import Filters, Options, apply, describe
 from mapview.sidebar import sidebar
 from mapview.urlstate import clear_locate, enter_present, exit_present  # noqa: F401  (pages' button callbacks)
 
@@ -117,7 +117,7 @@ def setup() -> Context:
     path = store.gpkg_path()
     key, counties, projects = _load_or_stop(path)
     timing.mark("data")
-    opts = options_from(projects)
+    opts = data.options(key)
     token = basemaps.tianditu_token(secrets())
     if "pm_filters" not in ss:
         urlstate.init_from_url(opts, token, set(projects["id"]))

@@ -91,7 +91,7 @@ def test_presentation_mode_from_url_and_toggle(app):
     app.query_params["mode"] = "present"
     app.run()
     assert any("退出演示" == b.label for b in app.button)
-    assert any('data-testid="stSidebar"' in m.value for m in app.markdown if "display: none" in m.value)
+    assert any('data-testid="stSidebar"' in h.proto.body for h in app.get("html") if "display: none" in h.proto.body)
     next(b for b in app.button if b.label == "退出演示").click().run()
     assert "mode" not in app.query_params
     app.toggle(key="w_present").set_value(True).run()
