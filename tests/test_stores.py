@@ -315,13 +315,14 @@ def test_postgis_schema_is_versioned_and_has_every_field(pg_url):
     assert {"projects", "counties", "geometry_history"} <= gist and srid == 4326
 
 
-def test_the_cli_builds_edits_exports_and_copies_a_postgis_store(pg_url, shipped, tmp_path, capsys):
+def test_the_cli_builds_edits_exports_and_copies_a_postgis_store(pg_url, shipped, tmp_path, capsys, monkeypatch):
     """python -m layers build/status/verify/views/report/export/bundle --db URL, and copy both ways: the PostGIS
     store's export is the GeoPackage's, and an edit survives a rebuild into the database."""
     import json
     import zipfile
 
     from layers.__main__ import main
+    monkeypatch.setenv("PROJECTMAP_EDITORS", str(tmp_path / "editors.toml"))  # a copy never touches config/
     gpkg = shipped[0]
     assert main(["build", "--db", pg_url]) == 0
     n = len(GpkgStore(gpkg).projects())
