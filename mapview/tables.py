@@ -130,10 +130,28 @@ def _picked(key: str) -> None:
     st.session_state.pm_table_pick = key
 
 
+def _text_px(text: str) -> int:
+    """About how wide a cell's text is drawn (a Chinese character 13 px, other characters 8 px)."""
+    return sum(13 if ord(ch) > 0x2E80 else 8 for ch in text)
+
+
+def column_widths(table: pd.DataFrame, least: int = 60, most: int = 320) -> dict[str, int]:
+    """Column widths in px that fit each column's heading and longest value (within least…most): the same for
+    every county section, so the sections' columns line up."""
+    def fit(col) -> int:
+        longest = max([_text_px(str(col))] + [_text_px(str(v)) for v in table[col].dropna()])
+        return max(least, min(most, 24 + longest))
+    return {col: fit(col) for col in table.columns}
+
+
 def project_tables(frame: pd.DataFrame, grouped: bool) -> pd.Series | None:
-    """The project table, whole or one table per county section (county_sections); returns the selected row (the
-    one chosen last when rows of several sections are selected), or None."""
-    parts = county_sections(frame) if grouped else [("", "", project_table(frame))]
+    """The project table, whole or one table per county section (county_sections) with the same column widths;
+    returns the selected row (the one chosen last when rows of several sections are selected), or None."""
+    whole = project_table(frame)
+    parts = county_sections(frame) if grouped else [("", "", whole)]
+    widths = column_widths(whole)
+    config = {col: st.column_config.Column(width=px) for col, px in widths.items()}
+    config["目标年份"] = st.column_config.NumberColumn(format="%d", width=widths.get("目标年份"))
     selected = {}
     for name, heading, table in parts:
         if heading:
@@ -141,7 +159,7 @@ def project_tables(frame: pd.DataFrame, grouped: bool) -> pd.Series | None:
         key = f"pm_table_{name}" if name else "pm_table"
         event = st.dataframe(table, hide_index=True, width="stretch", height=fitting_height(table), key=key,
                              on_select=functools.partial(_picked, key), selection_mode="single-row", placeholder="",
-                             column_config={"目标年份": st.column_config.NumberColumn(format="%d")})
+                             column_config=config)
         if event and event.selection and event.selection.rows:
             selected[key] = table.iloc[event.selection.rows[0]]
     if not selected:

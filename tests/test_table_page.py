@@ -88,3 +88,12 @@ def test_the_pages_search_box_is_the_sidebars_search(table_page):
     assert table_page.query_params["q"] in ("alias-7", ["alias-7"])
     table_page.text_input(key="w_q").input("").run()  # cleared in the sidebar: cleared here too
     assert table_page.text_input(key="w_table_q").value == "" and len(table_page.dataframe[0].value) == N
+
+
+def test_the_county_sections_columns_line_up(table_page):
+    import json
+    table_page.toggle(key="w_table_group").set_value(True).run()
+    widths = [{c: v.get("width") for c, v in json.loads(df.proto.columns).items()} for df in table_page.dataframe]
+    assert len(widths) > 2 and all(w == widths[0] for w in widths)  # one set of widths for every section
+    shown = {c: w for c, w in widths[0].items() if c != "_index"}  # the (hidden) index has no width
+    assert set(shown) == set(table_page.dataframe[0].value.columns) and all(shown.values())

@@ -48,3 +48,10 @@ def test_the_project_table_is_tall_enough_for_every_row():
     from mapview.tables import fitting_height
     assert fitting_height(pd.DataFrame({"a": range(52)})) == 35 * 53 + 3
     assert fitting_height(pd.DataFrame({"a": range(10_000)})) == 35 * 301 + 3  # long tables scroll inside
+
+
+def test_column_widths_fit_the_longest_value_within_bounds():
+    import pandas as pd
+    t = pd.DataFrame({"项目名称": ["河", "徒骇河南镇闸"], "状态": ["在建", None], "长": ["很" * 60, "x"]})
+    w = tables.column_widths(t)
+    assert w["项目名称"] == 24 + 6 * 13 and w["状态"] == 60 and w["长"] == 320  # at least 60 px, at most 320 px
