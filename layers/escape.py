@@ -12,17 +12,17 @@ import json
 import math
 import re
 
-import pandas as pd
-
 __all__ = ["WORD_JOINER", "esc", "is_missing", "md", "safe_json"]
 
 
 def is_missing(value) -> bool:
-    """None, NaN, pd.NA, NaT."""
+    """None, NaN, pd.NA, NaT (without importing pandas: the map page does not load it)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return True
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return True
     try:
-        return bool(pd.isna(value))
+        return bool(value != value)  # NaN-like scalars (numpy's NaT) are not equal to themselves
     except (TypeError, ValueError):  # list-likes
         return False
 

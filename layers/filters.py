@@ -15,12 +15,12 @@ from typing import Iterable, Mapping
 from urllib.parse import urlencode
 
 import numpy as np
-import pandas as pd
 
 from core import fields as field_list
 from core.fields import split_list
 from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES
 from core.vocab import label as vocab_label
+from layers.escape import is_missing
 
 NO_YEAR = "none"  # URL token for "no target year in the plan"
 YEAR_MIN, YEAR_MAX = 1990, 2100
@@ -36,6 +36,10 @@ Q_MAX_CHARS = 100   # a search longer than this is cut (a planner types a few wo
 Q_MAX_TERMS = 8     # distinct words ANDed together; more would only ever narrow to nothing
 MAX_TOKENS = 1000   # values read from one URL parameter; the rest are ignored unread
 UNKNOWN_SHOWN = 3   # unknown values a notice repeats
+
+
+# A table of projects: a pandas DataFrame (GeoDataFrame) or layers.records.Records (the map page, without pandas).
+Table = "pd.DataFrame | Records"
 
 
 @dataclass(frozen=True)
@@ -72,16 +76,17 @@ def parts(value) -> list[str]:
 
 
 def year_token(value) -> str:
-    if value is None or pd.isna(value):
+    try:
+        return str(int(value))
+    except (TypeError, ValueError):  # None, NaN, pd.NA: no year in the plan
         return NO_YEAR
-    return str(int(value))
 
 
-def options_from(gdf: pd.DataFrame) -> Options:
+def options_from(gdf: Table) -> Options:
     """Vocabulary values plus whatever else the data holds (so nothing in the data is unfilterable)."""
     opts = Options()
     for col, name in (("status", "status"), ("category", "category")):
-        for v in sorted(set(gdf[col].dropna().astype(str)) if col in gdf else []):
+        for v in sorted({str(v) for v in gdf[col] if not is_missing(v)} if col in gdf else []):
             if v not in getattr(opts, name):
                 getattr(opts, name).append(v)
     if "county" in gdf:
@@ -90,9 +95,8 @@ def options_from(gdf: pd.DataFrame) -> Options:
     if "lead_agency" in gdf:
         opts.agency = sorted({a for v in gdf["lead_agency"] for a in parts(v)})
     if "target_year" in gdf:
-        years = sorted({year_token(v) for v in gdf["target_year"]} - {NO_YEAR})
-        has_none = gdf["target_year"].isna().any()
-        opts.year = years + ([NO_YEAR] if has_none else [])
+        tokens = {year_token(v) for v in gdf["target_year"]}
+        opts.year = sorted(tokens - {NO_YEAR}) + ([NO_YEAR] if NO_YEAR in tokens else [])
     return opts
 
 
@@ -199,39 +203,54 @@ def share_query(f: Filters) -> str:
     return "?" + urlencode(q, safe=",") if q else ""
 
 
-def _list_match(series: pd.Series, wanted: Iterable[str]) -> pd.Series:
-    wanted = set(wanted)
-    return series.map(lambda v: bool(wanted.intersection(parts(v))))
+def _flags(gdf: Table, f: Filters) -> np.ndarray:
+    """Which rows pass every filter, as booleans — plain Python over the columns, so that a pandas DataFrame and
+    layers.records.Records are filtered by the very same code."""
+    n = len(gdf)
+    m = np.ones(n, dtype=bool)
 
+    def keep(column, test):
+        nonlocal m
+        m &= np.fromiter((test(v) for v in gdf[column]), dtype=bool, count=n)
 
-def mask(gdf: pd.DataFrame, f: Filters) -> pd.Series:
-    """Boolean Series: which rows pass every filter."""
-    m = pd.Series(True, index=gdf.index)
     if f.status:
-        m &= gdf["status"].isin(f.status)
+        keep("status", set(f.status).__contains__)
     if f.category:
-        m &= gdf["category"].isin(f.category)
+        keep("category", set(f.category).__contains__)
     if f.county:
-        m &= _list_match(gdf["county"], f.county)
+        keep("county", lambda v, w=set(f.county): bool(w.intersection(parts(v))))
     if f.agency:
-        m &= _list_match(gdf["lead_agency"], f.agency)
+        keep("lead_agency", lambda v, w=set(f.agency): bool(w.intersection(parts(v))))
     if f.year:
-        m &= gdf["target_year"].map(year_token).isin(f.year)
+        keep("target_year", lambda v, w=set(f.year): year_token(v) in w)
     if f.q:
-        text = (gdf["name"].fillna("").astype(str) + "\n" + gdf["aliases"].fillna("").astype(str)
-                + "\n" + gdf["id"].fillna("").astype(str)).str.casefold()
-        for term in dict.fromkeys(f.q.casefold().split()[:Q_MAX_TERMS]):
-            m &= text.str.contains(term, regex=False)
+        terms = list(dict.fromkeys(f.q.casefold().split()[:Q_MAX_TERMS]))
+        text = ["\n".join("" if is_missing(x) else str(x) for x in row).casefold()
+                for row in zip(gdf["name"], gdf["aliases"], gdf["id"])]
+        m &= np.fromiter((all(t in x for t in terms) for x in text), dtype=bool, count=n)
     return m
 
 
-def apply(gdf: pd.DataFrame, f: Filters) -> pd.DataFrame:
+def mask(gdf: Table, f: Filters):
+    """Which rows pass every filter: a boolean Series for a DataFrame, a boolean array for Records."""
+    flags = _flags(gdf, f)
+    index = getattr(gdf, "index", None)
+    if index is None:
+        return flags
+    import pandas as pd
+    return pd.Series(flags, index=index)
+
+
+def apply(gdf: Table, f: Filters) -> Table:
     """The rows that pass the filters (same type as the input, original order; the input itself when there is
     no filter — treat the result as read-only)."""
-    return gdf if f.is_empty() else gdf[mask(gdf, f)]
+    if f.is_empty():
+        return gdf
+    flags = _flags(gdf, f)
+    return gdf.take(flags) if hasattr(gdf, "rows") else gdf[flags]
 
 
-def as_of_view(gdf: pd.DataFrame, statuses: Mapping[str, str], f: Filters) -> pd.DataFrame:
+def as_of_view(gdf, statuses: Mapping[str, str], f: Filters):
     """The projects as they were on a date, filtered: each status replaced by the one it had then (`statuses`:
     id → status; a project without an entry keeps its own) *before* the filters apply, so a status filter selects
     by the status on that date."""
@@ -242,23 +261,23 @@ def as_of_view(gdf: pd.DataFrame, statuses: Mapping[str, str], f: Filters) -> pd
 FACETS = ("status", "category", "county", "agency", "year")
 
 
-def facets(gdf: pd.DataFrame, f: Filters) -> dict[str, dict[str, int]]:
+def facets(gdf: Table, f: Filters) -> dict[str, dict[str, int]]:
     """Counts per value of every facet, each under every *other* filter (and the search) — what a legend-filter
-    shows beside each entry. Each filter's own mask is computed once and combined per facet; only the facet's
-    own column is subset."""
-    own = {name: mask(gdf, Filters(**{name: getattr(f, name)})).to_numpy() for name in FACETS if getattr(f, name)}
-    q = mask(gdf, Filters(q=f.q)).to_numpy() if f.q else None
+    shows beside each entry. Each filter's own rows are found once and combined per facet."""
+    own = {name: _flags(gdf, Filters(**{name: getattr(f, name)})) for name in FACETS if getattr(f, name)}
+    if f.q:
+        own["q"] = _flags(gdf, Filters(q=f.q))
     out = {}
     for name in FACETS:
-        masks = [m for other, m in own.items() if other != name] + ([q] if q is not None else [])
+        masks = [m for other, m in own.items() if other != name]
         column = gdf[_FACET_COLUMN[name]]
         if masks:
-            column = column[np.logical_and.reduce(masks)]
+            column = [v for v, k in zip(column, np.logical_and.reduce(masks)) if k]
         out[name] = _counts(column, name)
     return out
 
 
-def facet_counts(gdf: pd.DataFrame, f: Filters, name: str) -> dict[str, int]:
+def facet_counts(gdf: Table, f: Filters, name: str) -> dict[str, int]:
     """The counts of one facet (see `facets`)."""
     if name not in FACETS:
         raise ValueError(f"no facet {name!r}")
@@ -269,16 +288,18 @@ _FACET_COLUMN = {"status": "status", "category": "category", "county": "county",
                  "year": "target_year"}
 
 
-def _counts(column: pd.Series, name: str) -> dict[str, int]:
-    if name in ("county", "agency"):  # lists: each value counts once per project that has it
-        out: dict[str, int] = {}
-        for v in column:
+def _counts(column, name: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in column:
+        if name in ("county", "agency"):  # lists: each value counts once per project that has it
             for part in parts(v):
                 out[part] = out.get(part, 0) + 1
-        return out
-    if name == "year":
-        column = column.map(year_token)
-    return {str(k): int(v) for k, v in column.value_counts().items()}
+        elif name == "year":
+            t = year_token(v)
+            out[t] = out.get(t, 0) + 1
+        elif not is_missing(v):
+            out[str(v)] = out.get(str(v), 0) + 1
+    return out
 
 
 def label(name: str, value: str) -> str:

@@ -9,12 +9,10 @@ import re
 
 import math
 
-import pandas as pd
-
 from core import fields
 from core.vocab import EVIDENCE_KINDS, label
 from layers import evidence
-from layers.escape import esc
+from layers.escape import esc, is_missing
 
 __all__ = ["POPUP_FIELDS", "EXCERPT_INDEX", "TOOLTIP_INDEX", "evidence_html", "popup_from_parts", "popup_html", "source_zh",
            "popup_parts", "precision_text", "status_label"]
@@ -59,7 +57,7 @@ def evidence_html(value) -> str:
 
 
 def _year(v) -> str:
-    return "未定" if v is None or pd.isna(v) else f"{int(v)}年"
+    return "未定" if is_missing(v) else f"{int(v)}年"
 
 
 def _verification(v) -> str:

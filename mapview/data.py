@@ -1,9 +1,9 @@
 """Loading the GeoPackage for the app, cached by file identity (path + mtime + size), never geocoding.
 
-Two depths: `attributes` (every project's fields, no geometry — sqlite3 via layers.webpayload, enough for the
-filters, the sidebar, tables and statistics) and `geo` (GeoDataFrames, for exports, editing and history). The map
-itself needs neither: it gets the payload files the build prepared (`map_file`), so opening the map never imports
-geopandas, shapely's GEOS work, pyproj or GDAL.
+Three depths: `attributes` (every project's fields, no geometry, as layers.records.Records — sqlite3 via
+layers.webpayload, enough for the filters, the sidebar and the map), `frame` (the same as a pandas DataFrame, for
+tables and statistics) and `geo` (GeoDataFrames, for exports, editing and history). The map itself gets the payload
+files the build prepared (`map_file`), so opening the map imports neither pandas nor geopandas, pyproj or GDAL.
 """
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from layers import safe_write, webpayload
-from layers.filters import Filters, Options, mask, options_from
+from layers.filters import Filters, Options, options_from
+from layers.records import Records
 from layers.webmap import Payload, bitset
 from mapview import assets
 
@@ -32,20 +32,19 @@ def file_key(path: Path) -> tuple[str, int, int]:
     return (str(path), s.st_mtime_ns, s.st_size)
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["target_year"] = pd.array(frame["target_year"], dtype="Int64")
-    frame["precision_m"] = pd.to_numeric(frame["precision_m"], errors="coerce")
-    return frame
-
-
 @st.cache_resource(show_spinner="读取数据…", max_entries=4)
-def attributes(key: tuple[str, int, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(counties: name, projects: every stored field) without geometries. Shared by every session, not copied
-    on each run: read-only (pandas operations return new frames)."""
+def attributes(key: tuple[str, int, int]) -> tuple[list[str], Records]:
+    """(county names, every project's stored fields) without geometries and without pandas. Shared by every
+    session, not copied on each run: read-only."""
     names, rows = webpayload.attributes(key[0])
-    counties = pd.DataFrame({"name": webpayload.county_names(key[0])})
-    # plain Python strings (object columns): for a few thousand rows much faster to filter than Arrow strings
-    return counties, _typed(pd.DataFrame(rows, columns=names, dtype=object))
+    return webpayload.county_names(key[0]), Records(names, rows)
+
+
+@st.cache_resource(max_entries=4)
+def frame(key: tuple[str, int, int]):
+    """The attributes as a pandas DataFrame (plain Python strings: for our sizes faster to filter than Arrow
+    strings), for tables, statistics and exports. Shared and read-only, like `attributes`."""
+    return attributes(key)[1].to_frame()
 
 
 @st.cache_resource(max_entries=4)
@@ -60,10 +59,13 @@ def geo(key: tuple[str, int, int]):
     from layers import store
     counties = store.read_counties(key[0])
     projects = store.read_projects(key[0])
+    import pandas as pd
     for col in store.PROJECT_FIELDS:
         if col not in projects.columns:
             projects[col] = None
-    return counties, _typed(projects)
+    projects["target_year"] = pd.array(projects["target_year"], dtype="Int64")
+    projects["precision_m"] = pd.to_numeric(projects["precision_m"], errors="coerce")
+    return counties, projects
 
 
 def geo_of(key: tuple[str, int, int], frame: pd.DataFrame):
@@ -152,12 +154,13 @@ def county_payload(key: tuple[str, int, int], gcj02: bool) -> Payload:
     return Payload(None, 0, bounds, url=assets.static_url(f"cache/{name}"))
 
 
-def project_payload(key: tuple[str, int, int], projects: pd.DataFrame, filters: Filters, gcj02: bool) -> Payload:
-    """The map's project layer: URL of the full (cached) file + a bitset of the features that pass the filter."""
+def project_payload(key: tuple[str, int, int], shown: Records, filters: Filters, gcj02: bool) -> Payload:
+    """The map's project layer: URL of the full (cached) file + a bitset of the features that pass the filter
+    (`shown`: the rows that pass it)."""
     name, ids, _ = _file(key, "projects", gcj02)
     url = assets.static_url(f"cache/{name}")
     if filters.is_empty():
         return Payload(None, len(ids), None, url=url)
-    shown = set(projects.loc[mask(projects, filters), "id"])
+    shown = set(shown["id"])
     flags = np.fromiter((i in shown for i in ids), dtype=bool, count=len(ids))
     return Payload(None, int(flags.sum()), None, url=url, visible=bitset(flags))

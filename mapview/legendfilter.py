@@ -3,6 +3,8 @@ symbol, its count under the other filters and a checkbox — one element per run
 (the sidebar was most of the script's time). A change comes back as {name, on: [codes], n}."""
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 import streamlit.components.v1 as components
 
@@ -41,4 +43,5 @@ def legend_filter(groups: list[tuple[str, str, str, list[str], dict[str, int]]],
             {"code": esc(c), "label": esc(label(name, c)), "n": int(counts.get(c, 0)),
              "swatch": SWATCH[name](c, label(name, c)), "on": (not selected) or c in selected} for c in codes]})
     st.session_state.pm_legend_codes = codes_of
-    _component(groups=payload, key=KEY, on_change=_changed, default=None)
+    # one JSON string: Streamlit checks every dict or list argument for a DataFrame, which imports pandas
+    _component(groups=json.dumps(payload, ensure_ascii=False), key=KEY, on_change=_changed, default=None)

@@ -6,6 +6,8 @@ the data. Clicking a county's name on the map filters to that county (and zooms 
 """
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 import streamlit.components.v1 as components
 
@@ -47,12 +49,13 @@ def show(c, *, height: int, fill: bool = False) -> None:
     of the window (at least `height` × 0.6)."""
     gcj02 = basemaps.is_gcj02(c.basemap)
     counties = data.county_payload(c.key, gcj02)
-    projects = data.project_payload(c.key, c.projects, c.filters, gcj02)
-    legend = legend_html(c.filtered["status"].value_counts().to_dict(),
-                         c.filtered["category"].value_counts().to_dict(), title=f"共 {len(c.filtered)} 个项目")
+    projects = data.project_payload(c.key, c.shown, c.filters, gcj02)
+    legend = legend_html(c.shown.counts("status"), c.shown.counts("category"), title=f"共 {len(c.shown)} 个项目")
     tiles = _tiles(c.basemap, c.token)
     options = map_options(counties, projects, legend, MapOptions(present=c.present, locate=c.locate, bbox=c.bbox),
                           bool(tiles))
     options.update(countiesUrl=counties.url, countyClick=True, fitCounties=[esc(n) for n in c.filters.county])
-    _component(options=options, tiles=tiles, height=height, fill=fill, minHeight=int(height * 0.6), key=KEY,
-               on_change=_on_click, default=None)
+    # one JSON string: Streamlit checks every dict or list argument for a DataFrame, which imports pandas
+    _component(args=json.dumps({"options": options, "tiles": tiles, "height": height, "fill": fill,
+                                "minHeight": int(height * 0.6)}, ensure_ascii=False),
+               key=KEY, on_change=_on_click, default=None)

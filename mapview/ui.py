@@ -5,10 +5,10 @@ current, filtered data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from core.errors import UserError
@@ -16,8 +16,12 @@ from layers import freshness, store
 from mapview import assets, basemaps, data, timing, urlstate
 from layers.escape import md
 from layers.filters import Filters, Options, apply, describe
+from layers.records import Records
 from mapview.sidebar import sidebar
 from mapview.urlstate import clear_locate, enter_present, exit_present  # noqa: F401  (pages' button callbacks)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["APP_TITLE", "Context", "clear_locate", "ctx", "enter_present", "exit_present", "located", "located_name", "notices",
            "setup", "summary"]
@@ -27,11 +31,13 @@ APP_TITLE = "聊城市 2023—2025 年重点项目地图"
 
 @dataclass
 class Context:
+    """One run's data and state. The map page uses only the light `rows`/`shown` (layers.records, no pandas);
+    `projects`/`filtered` are the same as pandas DataFrames for the pages with tables, statistics and exports."""
     path: Path
     key: tuple
-    counties: pd.DataFrame  # names (geometries: data.geo(key))
-    projects: pd.DataFrame  # every stored field, no geometry (data.geo_of(key, frame) adds them)
-    filtered: pd.DataFrame
+    counties: list[str]  # names (geometries: data.geo(key))
+    rows: Records  # every project's stored fields, no geometry (data.geo_of(key, frame) adds them)
+    shown: Records  # the rows that pass the filter
     filters: Filters
     options: Options
     present: bool
@@ -40,6 +46,14 @@ class Context:
     locate: str | None
     view: str | None = None  # the meeting view shown (layers.views), while its filters are unchanged
     bbox: tuple | None = None  # that view's map extent
+
+    @cached_property
+    def projects(self) -> pd.DataFrame:
+        return data.frame(self.key)
+
+    @cached_property
+    def filtered(self) -> pd.DataFrame:
+        return apply(self.projects, self.filters)
 
 
 @st.cache_resource
@@ -78,7 +92,7 @@ def notices() -> None:
 def summary(c: Context, markdown: bool = True) -> str:
     """'显示 n / N 个项目（filters）'. Markdown-safe by default (for st.caption); markdown=False gives plain text."""
     d = describe(c.filters, md if markdown else str)
-    base = f"显示 {len(c.filtered)} / {len(c.projects)} 个项目"
+    base = f"显示 {len(c.shown)} / {len(c.rows)} 个项目"
     return f"{base}（{d}）" if d else base
 
 
@@ -86,13 +100,13 @@ def located(c: Context) -> str | None:
     """Where the project to locate is: None (none chosen), 'shown', 'filtered_out' or 'unknown' (not in the data)."""
     if not c.locate:
         return None
-    if not (c.projects["id"] == c.locate).any():
+    if c.locate not in c.rows["id"]:
         return "unknown"
-    return "shown" if (c.filtered["id"] == c.locate).any() else "filtered_out"
+    return "shown" if c.locate in c.shown["id"] else "filtered_out"
 
 
 def located_name(c: Context) -> str:
-    return str(c.projects.loc[c.projects["id"] == c.locate, "name"].iloc[0])
+    return str(c.rows.value("id", c.locate, "name"))
 
 
 def _load_or_stop(path: Path):
@@ -115,14 +129,14 @@ def setup() -> Context:
     st.set_page_config(page_title="聊城项目地图", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="collapsed" if present else "auto")  # auto: folded on a phone
     path = store.gpkg_path()
-    key, counties, projects = _load_or_stop(path)
+    key, counties, rows = _load_or_stop(path)
     timing.mark("data")
     opts = data.options(key)
     token = basemaps.tianditu_token(secrets())
     if "pm_filters" not in ss:
-        urlstate.init_from_url(opts, token, set(projects["id"]))
+        urlstate.init_from_url(opts, token, set(rows["id"]))
     f = ss.pm_filters
-    c = Context(path=path, key=key, counties=counties, projects=projects, filtered=apply(projects, f),
+    c = Context(path=path, key=key, counties=counties, rows=rows, shown=apply(rows, f),
                 filters=f, options=opts, present=bool(ss.pm_present), basemap=ss.pm_basemap, token=token,
                 locate=ss.get("pm_locate"), view=ss.get("pm_view"), bbox=ss.get("pm_bbox"))
     sidebar(c)

@@ -33,5 +33,5 @@ elif located == "unknown":  # e.g. the data was rebuilt since the project was ch
     st.warning(f"要定位的项目编号“{md(c.locate)}”不在数据中。", icon="⚠️")
 timing.mark("page")
 mapcomponent.show(c, height=900 if c.present else 680, fill=c.present)
-if len(c.filtered) == 0:
+if len(c.shown) == 0:
     st.warning("当前筛选条件下没有项目。可在左侧放宽条件，或点击“清除全部筛选”。")

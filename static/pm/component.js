@@ -60,7 +60,7 @@
 
   window.addEventListener("message", function (e) {
     if (e.source !== window.parent || !e.data || e.data.type !== "streamlit:render") { return; }
-    render(e.data.args);
+    render(JSON.parse(e.data.args.args));
   });
   send("streamlit:componentReady", {apiVersion: 1});
 })();

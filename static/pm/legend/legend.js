@@ -35,7 +35,7 @@
 
   window.addEventListener("message", function (e) {
     if (e.source !== window.parent || !e.data || e.data.type !== "streamlit:render") { return; }
-    render(e.data.args.groups);
+    render(JSON.parse(e.data.args.groups));
   });
   window.addEventListener("resize", function () {
     send("streamlit:setFrameHeight", {height: document.documentElement.scrollHeight});

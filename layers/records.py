@@ -1,0 +1,60 @@
+"""A small read-only table of plain Python values — the projects' attributes as the map page uses them, without
+pandas (importing pandas alone costs the server ~80 MB and a second on its first run). Columns are read by name
+(`records["status"]` → a list), rows are chosen with booleans (`take`), and `to_frame()` hands a pandas
+DataFrame to the pages that want one. layers.filters works on both."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+__all__ = ["Records"]
+
+
+class Records:
+    def __init__(self, columns: Sequence[str], rows: list[tuple]):
+        self.columns = list(columns)
+        self.rows = rows
+        self._index = {c: i for i, c in enumerate(self.columns)}
+        self._cache: dict[str, list] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._index
+
+    def __getitem__(self, name: str) -> list:
+        col = self._cache.get(name)
+        if col is None:
+            i = self._index[name]
+            col = self._cache[name] = [r[i] for r in self.rows]
+        return col
+
+    def take(self, keep: Iterable[bool]) -> "Records":
+        """The rows where `keep` is true, in order."""
+        return Records(self.columns, [r for r, k in zip(self.rows, keep) if k])
+
+    def value(self, key_column: str, key, column: str):
+        """`column` of the first row whose `key_column` equals `key` (None when there is none)."""
+        i, j = self._index[key_column], self._index[column]
+        return next((r[j] for r in self.rows if r[i] == key), None)
+
+    def counts(self, name: str) -> dict:
+        """How many rows hold each value of a column (missing values left out)."""
+        out: dict = {}
+        for v in self[name]:
+            if v is not None:
+                out[v] = out.get(v, 0) + 1
+        return out
+
+    def to_frame(self):
+        import pandas as pd
+        frame = pd.DataFrame(self.rows, columns=self.columns, dtype=object)
+        if "target_year" in frame:
+            frame["target_year"] = pd.array(frame["target_year"], dtype="Int64")
+        if "precision_m" in frame:
+            frame["precision_m"] = pd.to_numeric(frame["precision_m"], errors="coerce")
+        return frame
