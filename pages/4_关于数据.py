@@ -20,16 +20,17 @@ st.markdown(f"""
 
 st.subheader("项目状态")
 st.dataframe(tables.vocab_table(STATUSES, c.projects["status"], "状态", meaning="定义"), hide_index=True,
-             width="stretch")
+             width="stretch", height="content")
 
 st.subheader("位置精度")
 st.markdown("位置越不精确，地图上画得越淡（精确、近似、示意、县级依次变淡）；虚线只表示项目状态，不表示精度。"
             "“误差”为估计的误差半径，鼠标悬停或点击项目时在地图上显示。")
-st.dataframe(tables.vocab_table(PRECISIONS, c.projects["precision"], "精度"), hide_index=True, width="stretch")
+st.dataframe(tables.vocab_table(PRECISIONS, c.projects["precision"], "精度"), hide_index=True, width="stretch",
+             height="content")
 
 st.subheader("项目类别")
 st.dataframe(tables.vocab_table(CATEGORIES, c.projects["category"], "类别", families=True), hide_index=True,
-             width="stretch")
+             width="stretch", height="content")  # all 22 rows, no scroll box
 
 st.subheader("数据来源与许可")
 st.markdown("""
@@ -45,6 +46,6 @@ st.markdown("""
 st.subheader("位置依据")
 st.markdown("每个项目的位置都注明依据：确定其位置的公开来源（标题、发布者、日期、链接）、原文中确定位置的短句，"
             "以及由此如何得出地图上的位置与误差。未找到来源的，注明检索过什么。地图弹窗中也可查看。")
-st.dataframe(tables.evidence_kinds_table(c.projects), hide_index=True, width="stretch")
+st.dataframe(tables.evidence_kinds_table(c.projects), hide_index=True, width="stretch", height="content")
 st.dataframe(tables.sources_table(c.filtered), hide_index=True, width="stretch", height=420, placeholder="",
              column_config={"链接": st.column_config.LinkColumn("链接", display_text="打开")})

@@ -86,3 +86,13 @@ def test_on_a_phone_the_statistics_page_never_scrolls_sideways(shipped_server, p
     main = open_page(page, shipped_server, "stats", PHONE)
     expect(main.locator('[data-testid="stDataFrame"]')).to_have_count(2, timeout=30000)
     assert page.evaluate(OVERFLOW) <= 0
+
+
+def test_the_about_pages_vocabulary_tables_show_every_row_without_a_scroll_box(shipped_server, page):
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(f"{shipped_server}/about")
+    main = page.locator('[data-testid="stMain"]')
+    boxes = main.locator('[data-testid="stDataFrame"] .dvn-scroller')
+    expect(boxes).to_have_count(5, timeout=30000)  # statuses, precisions, 22 categories, evidence kinds, sources
+    for i in range(4):
+        assert boxes.nth(i).evaluate(INNER_OVERFLOW)[1] <= 1, i
