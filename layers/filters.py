@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Iterable, Mapping
 from urllib.parse import urlencode
 
-import numpy as np
 
 from core import fields as field_list
 from core.fields import split_list
@@ -203,15 +202,14 @@ def share_query(f: Filters) -> str:
     return "?" + urlencode(q, safe=",") if q else ""
 
 
-def _flags(gdf: Table, f: Filters) -> np.ndarray:
+def _flags(gdf: Table, f: Filters) -> list[bool]:
     """Which rows pass every filter, as booleans — plain Python over the columns, so that a pandas DataFrame and
-    layers.records.Records are filtered by the very same code."""
-    n = len(gdf)
-    m = np.ones(n, dtype=bool)
+    layers.records.Records are filtered by the very same code (and the map page needs neither pandas nor numpy)."""
+    m = [True] * len(gdf)
 
     def keep(column, test):
         nonlocal m
-        m &= np.fromiter((test(v) for v in gdf[column]), dtype=bool, count=n)
+        m = [k and test(v) for k, v in zip(m, gdf[column])]
 
     if f.status:
         keep("status", set(f.status).__contains__)
@@ -227,7 +225,7 @@ def _flags(gdf: Table, f: Filters) -> np.ndarray:
         terms = list(dict.fromkeys(f.q.casefold().split()[:Q_MAX_TERMS]))
         text = ["\n".join("" if is_missing(x) else str(x) for x in row).casefold()
                 for row in zip(gdf["name"], gdf["aliases"], gdf["id"])]
-        m &= np.fromiter((all(t in x for t in terms) for x in text), dtype=bool, count=n)
+        m = [k and all(t in x for t in terms) for k, x in zip(m, text)]
     return m
 
 
@@ -272,7 +270,7 @@ def facets(gdf: Table, f: Filters) -> dict[str, dict[str, int]]:
         masks = [m for other, m in own.items() if other != name]
         column = gdf[_FACET_COLUMN[name]]
         if masks:
-            column = [v for v, k in zip(column, np.logical_and.reduce(masks)) if k]
+            column = [v for v, *keep in zip(column, *masks) if all(keep)]
         out[name] = _counts(column, name)
     return out
 

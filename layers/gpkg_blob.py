@@ -7,8 +7,6 @@ import math
 import sqlite3
 import struct
 
-import shapely
-
 __all__ = ["encode_gpkg_geom", "decode_gpkg_geom", "blob_bounds", "register_gpkg_functions"]
 
 _ENVELOPE_LEN = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -16,6 +14,7 @@ _ENVELOPE_LEN = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
 def encode_gpkg_geom(geom, srs_id: int = 4326) -> bytes:
     """A 2-D shapely geometry → GeoPackage binary (little-endian header, xy envelope except for points)."""
+    import shapely  # loaded when a geometry is handled: readers of attributes never need it
     if geom is None:
         raise ValueError("no geometry")
     if shapely.has_z(geom):
@@ -48,11 +47,13 @@ def _split_blob(blob: bytes) -> tuple[int, bool, tuple | None, bytes]:
 
 def decode_gpkg_geom(blob: bytes):
     """GeoPackage binary → shapely geometry."""
+    import shapely  # loaded when a geometry is handled: readers of attributes never need it
     return shapely.from_wkb(_split_blob(blob)[3])
 
 
 def blob_bounds(blob):
     """(minx, maxx, miny, maxy) of a blob — the R-tree's order — or None for NULL/empty."""
+    import shapely  # loaded when a geometry is handled: readers of attributes never need it
     if blob is None:
         return None
     _, empty, env, wkb = _split_blob(blob)

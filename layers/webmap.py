@@ -11,14 +11,13 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from layers import styles
 from layers.escape import esc
 from layers.popup import EXCERPT_INDEX, POPUP_FIELDS, TOOLTIP_INDEX, popup_parts
 
 if TYPE_CHECKING:  # the payloads are made at build time; the app imports this module for Payload and options only
     import geopandas as gpd
+    import numpy as np
 
 # Above this many project features the map is drawn on a <canvas> instead of SVG elements.
 CANVAS_THRESHOLD = 3000
@@ -69,6 +68,7 @@ METRES_PER_DEGREE = 111_320.0
 
 
 def _simplified(geoms, precision_m) -> np.ndarray:
+    import numpy as np
     import shapely
     radius = np.nan_to_num(np.asarray(precision_m, dtype=float), nan=0.0, posinf=0.0)
     tolerance = np.clip(radius / 20.0, 0.0, SIMPLIFY_MAX_M) / METRES_PER_DEGREE
@@ -78,6 +78,7 @@ def _simplified(geoms, precision_m) -> np.ndarray:
 def _display_geometries(gdf: gpd.GeoDataFrame, gcj02: bool, precision_m=None) -> np.ndarray:
     """The geometries as drawn: simplified within their error (`precision_m`, metres; none when not given), shifted
     to GCJ-02 over Gaode tiles (display only), 6 decimals (≈ 0.1 m)."""
+    import numpy as np
     import shapely
     geoms = gdf.geometry.values
     if len(gdf) and precision_m is not None:
@@ -168,8 +169,12 @@ class Payload:
 
 def bitset(flags) -> str:
     """Booleans → base64 little-endian bitset (bit i of byte i>>3), decoded by map.js' pmVisible."""
-    flags = np.asarray(list(flags), dtype=bool)
-    return base64.b64encode(np.packbits(flags, bitorder="little").tobytes()).decode("ascii")
+    flags = list(flags)
+    out = bytearray((len(flags) + 7) // 8)
+    for i, on in enumerate(flags):
+        if on:
+            out[i >> 3] |= 1 << (i & 7)
+    return base64.b64encode(bytes(out)).decode("ascii")
 
 
 @dataclass

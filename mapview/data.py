@@ -13,7 +13,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from layers import safe_write, webpayload
@@ -162,5 +161,5 @@ def project_payload(key: tuple[str, int, int], shown: Records, filters: Filters,
     if filters.is_empty():
         return Payload(None, len(ids), None, url=url)
     shown = set(shown["id"])
-    flags = np.fromiter((i in shown for i in ids), dtype=bool, count=len(ids))
-    return Payload(None, int(flags.sum()), None, url=url, visible=bitset(flags))
+    flags = [i in shown for i in ids]
+    return Payload(None, sum(flags), None, url=url, visible=bitset(flags))

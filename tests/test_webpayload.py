@@ -55,9 +55,9 @@ def test_no_payload_before_a_build_stored_one(tmp_path):
 
 
 def test_the_map_page_imports_neither_pandas_nor_a_gis_library(gpkg):
-    """The map page — open it, filter by county, by status (the legend-filter's callback) and search — run by
-    Streamlit's AppTest in a fresh interpreter: pandas, geopandas, pyproj, GDAL and folium stay unloaded.
-    (pyarrow does load: Streamlit's custom components import it.)"""
+    """The map page — open it, filter by county and search — run by
+    Streamlit's AppTest in a fresh interpreter: pandas, shapely, geopandas, pyproj, GDAL and folium stay unloaded.
+    (pyarrow and numpy do load: Streamlit's custom components and its favicon code import them.)"""
     code = f"""
 import os, sys
 os.environ["PROJECTMAP_GPKG"] = {str(gpkg)!r}
@@ -68,7 +68,7 @@ at.multiselect(key="w_county").set_value(["冠县"]).run()
 at.text_input(key="w_q").input("P0").run()
 assert not at.exception, at.exception
 assert "显示" in at.caption[0].value, at.caption[0].value
-heavy = ("pandas", "geopandas", "pyproj", "pyogrio", "folium", "streamlit_folium", "matplotlib", "altair")
+heavy = ("pandas", "shapely", "geopandas", "pyproj", "pyogrio", "folium", "streamlit_folium", "matplotlib", "altair")
 print(",".join(m for m in heavy if m in sys.modules))
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
