@@ -39,7 +39,8 @@ def open_page(page, base: str, path: str, size):
 
 def test_on_a_phone_a_project_is_found_by_search_and_its_row_is_on_screen(shipped_server, shipped, page):
     name = "徒骇河南镇闸"
-    assert name in set(store.read_projects(shipped[0])["name"])
+    projects = store.read_projects(shipped[0])
+    assert name in set(projects["name"])
     main = open_page(page, shipped_server, "table", PHONE)
     assert not page.locator('[data-testid="stSidebar"]').is_visible()  # folded away: the page has its own search
     search = main.get_by_label("搜索项目名称或别名")
@@ -47,7 +48,7 @@ def test_on_a_phone_a_project_is_found_by_search_and_its_row_is_on_screen(shippe
     assert in_view(search.bounding_box(), PHONE) and in_view(toggle.bounding_box(), PHONE)
     search.fill("南镇闸")
     search.press("Enter")
-    expect(main.locator('[data-testid="stCaptionContainer"]').first).to_contain_text("显示 1 / 52", timeout=30000)
+    expect(main.locator('[data-testid="stCaptionContainer"]').first).to_contain_text(f"显示 1 / {len(projects)}", timeout=30000)
     cell = main.locator('[data-testid="stDataFrame"] td', has_text=name)
     expect(cell).to_have_count(1)
     grid = main.locator('[data-testid="stDataFrame"]').first
