@@ -7,7 +7,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pandas as pd
-from pypinyin import Style, lazy_pinyin
 
 from core.fields import split_list
 from core.vocab import CITY_WIDE, COUNTIES, label
@@ -23,6 +22,7 @@ _RANK = {name: i for i, name in enumerate(SECTIONS)}
 def name_key(name) -> tuple:
     """A name's place in pinyin order: its syllables compared one by one (安阳 an·yang before 昂扬 ang·yang), the tone
     next (numbered, neutral as 5), then the name itself (characters of one reading, Latin letters, digits)."""
+    from pypinyin import Style, lazy_pinyin  # on first use: its dictionaries take a second and ~50 MB to load
     text = "" if name is None or name != name else str(name)
     syllables = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors="default")
     return tuple(s.lower() for s in syllables), text
