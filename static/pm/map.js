@@ -128,12 +128,6 @@ function pmLoadFailed(map, e) {
   pmBox(map, "topright", function (d) { d.textContent = "项目数据加载失败，请刷新页面。(" + e + ")"; });
 }
 
-function pmVisible(O, P) {  // O.visible: base64 bitset over P's features (null = all)
-  if (O.visible === null) { return P.data.features; }
-  var bits = atob(O.visible);
-  return P.data.features.filter(function (f, i) { return (bits.charCodeAt(i >> 3) >> (i & 7)) & 1; });
-}
-
 function pmPopup(P, v) {  // same markup as mapview.popup.popup_from_parts
   var S = P.strings, h = "<div class=\"pm-popup\"><h4>" + S[v[0]] + "</h4><table>";
   for (var j = 0; j < P.labels.length; j++) {
@@ -186,8 +180,7 @@ function pmSpread(map, stacks, radius) {
     });
   }
   spread(); map.on("zoomend", spread);
-  return {count: stacked.reduce(function (n, k) { return n + stacks[k].length; }, 0),
-          off: function () { map.off("zoomend", spread); }};
+  return {count: stacked.reduce(function (n, k) { return n + stacks[k].length; }, 0)};
 }
 
 /* A point in the symbol system: its shape, fill and ring as an SVG marker (our own markup, made in Python);
@@ -203,34 +196,28 @@ function pmMarker(s, ll, O) {
 }
 
 /* 建成: a dark casing under the line or outline, drawn first so the project's own line lies on top. */
-function pmCasings(map, P, features) {
-  var cased = features.filter(function (f) {
-    return f.geometry.type !== "Point" && P.styles[f.properties.k].casing;
-  });
-  return L.geoJSON({type: "FeatureCollection", features: cased}, {interactive: false, style: function (f) {
-    var s = P.styles[f.properties.k];
+/* 建成: a dark casing under the line or outline, drawn first so the project's own line lies on top. */
+function pmCasing(P, f) {
+  var s = P.styles[f.properties.k];
+  if (f.geometry.type === "Point" || !s.casing) { return null; }
+  return L.geoJSON(f, {interactive: false, style: function () {
     return {color: s.casing, weight: s.weight + 3, opacity: s.opacity, fill: false, lineCap: "round"};
-  }}).addTo(map);
+  }}).getLayers()[0];
 }
 
-function pmProjects(map, O, P) {
-  var st = map._pm, drawn = 0, target = null, stacks = {}, halo = st.halo || (st.halo = pmErrorHalo(map));
-  if (st.layers) {  // a redraw (new filter): the old features go
-    map.closePopup(); halo.hide();
-    map.removeLayer(st.layers.projects); map.removeLayer(st.layers.casings);
-    if (st.unspread) { st.unspread(); }
-  }
+/* Every feature's layer, made once per data file (hidden ones are kept, not redrawn, when the filter changes). */
+function pmBuild(map, O, P) {
+  var st = map._pm, stacks = {}, halo = st.halo || (st.halo = pmErrorHalo(map)), i = 0;
   pmPopupPadding(map);
   var popupOptions = {maxWidth: Math.min(O.popupWidth, map.getSize().x - 60), className: "pm-popup-wrap",
     autoPanPaddingTopLeft: [10, 10], autoPanPaddingBottomRight: st.pad};
-  function style(f) {
-    var s = Object.assign({}, P.styles[f.properties.k]);
-    s.className = f.geometry.type === "Point" ? "pm-feature pm-point" : "pm-feature";
-    return s;
-  }
-  var visible = pmVisible(O, P), casings = pmCasings(map, P, visible);
-  var projects = L.geoJSON({type: "FeatureCollection", features: visible}, {
-    style: style,
+  var layers = [], casings = [];
+  L.geoJSON(P.data, {
+    style: function (f) {
+      var s = Object.assign({}, P.styles[f.properties.k]);
+      s.className = f.geometry.type === "Point" ? "pm-feature pm-point" : "pm-feature";
+      return s;
+    },
     pointToLayer: function (f, ll) {
       var m = pmMarker(P.styles[f.properties.k], ll, O), key = ll.lat.toFixed(5) + "," + ll.lng.toFixed(5);
       m._pmTrue = ll; (stacks[key] = stacks[key] || []).push(m);
@@ -238,27 +225,48 @@ function pmProjects(map, O, P) {
     },
     onEachFeature: function (f, layer) {
       var v = f.properties.v, r = f.properties.r;
-      drawn += 1;
       layer.bindPopup(function () { return pmPopup(P, v); }, popupOptions);
       layer.bindTooltip(function () { return pmTooltip(P, v); }, {sticky: true, className: "pm-tooltip"});
       layer.on("mouseover", function () { halo.show(layer, r); });
       layer.on("mouseout", function () { if (!layer.isPopupOpen()) { halo.hide(); } });
       layer.on("popupopen", function () { halo.show(layer, r); });
       layer.on("popupclose", halo.hide);
-      if (O.locate !== null && f.properties.i === O.locate) { target = layer; }
+      layers[i] = layer; casings[i] = pmCasing(P, f); i += 1;
     }
-  }).addTo(map);
-  var el = map.getContainer(), spread = pmSpread(map, stacks, O.pointRadius);
-  st.unspread = spread.off;
-  el.setAttribute("data-pm-stacked", String(spread.count));
+  });
+  var spread = pmSpread(map, stacks, O.pointRadius);
+  map.getContainer().setAttribute("data-pm-stacked", String(spread.count));
+  st.built = P;
+  st.all = {layers: layers, casings: casings, on: layers.map(function () { return false; })};
+  st.layers = {casings: L.featureGroup().addTo(map), projects: L.featureGroup().addTo(map)};
+  window.pmLayers = {counties: st.counties, projects: st.layers.projects, casings: st.layers.casings};
+}
+
+/* The features that pass the filter (O.visible) on the map, the others off it; the project to locate opened. */
+function pmProjects(map, O, P) {
+  var st = map._pm;
+  if (st.built !== P) { pmBuild(map, O, P); }
+  var a = st.all, g = st.layers, bits = O.visible === null ? null : atob(O.visible), drawn = 0, target = null;
+  map.closePopup(); st.halo.hide();
+  for (var i = 0; i < a.layers.length; i++) {
+    var on = bits === null || ((bits.charCodeAt(i >> 3) >> (i & 7)) & 1) === 1;
+    if (on !== a.on[i]) {
+      if (on) { g.projects.addLayer(a.layers[i]); if (a.casings[i]) { g.casings.addLayer(a.casings[i]); } }
+      else { g.projects.removeLayer(a.layers[i]); if (a.casings[i]) { g.casings.removeLayer(a.casings[i]); } }
+      a.on[i] = on;
+    }
+    if (on) {
+      drawn += 1;
+      if (O.locate !== null && P.data.features[i].properties.i === O.locate) { target = a.layers[i]; }
+    }
+  }
+  g.casings.bringToBack();
   if (target && O.locate !== st.located) {
     if (target.getBounds) { map.fitBounds(target.getBounds(), {maxZoom: 12, padding: [40, 40]}); }
     else { map.setView(target.getLatLng(), 12); }
     target.openPopup();
   }
   st.located = O.locate;
-  st.layers = {projects: projects, casings: casings};
-  el.setAttribute("data-pm-projects", String(drawn));
+  map.getContainer().setAttribute("data-pm-projects", String(drawn));
   pmMark("pm-drawn");
-  window.pmLayers = {counties: st.counties, projects: projects, casings: casings};
 }

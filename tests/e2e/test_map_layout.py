@@ -1,7 +1,7 @@
-"""The map at the screen sizes planners use — a projector (1920×1080, presentation mode), a desktop (1600×1000), an
-old laptop (1024×768) and a phone (390×844): the legend's last entry and an open popup's title are inside the
-visible map; the legend folds away. Also: a status filter draws no feature in another status's line pattern, and
-clicking a county's name filters to that county and zooms to it."""
+"""The map at the screen sizes planners use — a projector (1920×1080, presentation mode), a desktop (1600×1000), a
+tablet (1180×820), an old laptop (1024×768) and a phone (390×844): the legend's last entry and an open popup's
+title are inside the visible map; the legend folds away. Also: a status filter draws no feature in another
+status's line pattern, and clicking a county's name filters to that county and zooms to it."""
 import re
 
 import pytest
@@ -13,7 +13,7 @@ from tests.e2e.browser import map_frame, offline_browser, wait_map_drawn
 pytest.importorskip("playwright")
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-SIZES = [((1920, 1080), "?mode=present"), ((1600, 1000), ""), ((1024, 768), ""), ((390, 844), "")]
+SIZES = [((1920, 1080), "?mode=present"), ((1600, 1000), ""), ((1180, 820), ""), ((1024, 768), ""), ((390, 844), "")]
 
 
 @pytest.fixture(scope="module")
