@@ -42,11 +42,17 @@ def _page(path: Path) -> st.Page:
 
 
 def run(nav) -> None:
-    """The shared set-up, then the page; a UserError is a message, any other error a notice (and a log entry)."""
+    """The shared set-up, the page, then the sidebar (after the page: the map reaches the browser first; the
+    sidebar is its own container, so its place does not change); a UserError is a message, any other error a
+    notice (and a log entry)."""
     try:
-        ui.setup()
+        c = ui.setup()
         timing.mark("setup")
-        nav.run()
+        try:
+            nav.run()
+        finally:  # also after st.stop() in a page
+            timing.mark("page")
+            ui.sidebar(c)
     except UserError as err:
         st.error(err.zh)
     except Exception:  # a bug: the reader gets a notice, the log gets the traceback

@@ -44,8 +44,8 @@ def _status_rows(status_counts: dict[str, int]) -> list[str]:
     for code, (lab, _) in STATUSES.items():
         n = status_counts.get(code, 0)
         if n:
-            rows.append(f'<div class="pm-row">{_status_sample(code)}{_marker("railway_spur", code, "exact", 16)}'
-                        f'<span>{esc(lab)}</span><b>{n}</b></div>')
+            rows.append(f'<div class="pm-row" data-status="{esc(code)}">{_status_sample(code)}'
+                        f'{_marker("railway_spur", code, "exact", 16)}<span>{esc(lab)}</span><b>{n}</b></div>')
     return rows
 
 
@@ -54,9 +54,9 @@ def _category_rows(category_counts: dict[str, int]) -> list[str]:
     shown = {c for c, n in category_counts.items() if n}
     for family, cats in symbols.families_of(shown).items():
         rows.append(f'<div class="pm-legend-f">{esc(symbols.FAMILIES[family][0])}</div>')
-        rows += [f'<div class="pm-row">{_marker(c, "under_construction", "exact", 16)}'
+        rows += [f'<div class="pm-row" data-category="{esc(c)}">{_marker(c, "under_construction", "exact", 16)}'
                  f'<span>{esc(CATEGORIES.get(c, c))}</span><b>{category_counts[c]}</b></div>' for c in cats]
-    rows += [f'<div class="pm-row"><span>{esc(c)}</span><b>{n}</b></div>'  # codes the vocabulary lacks
+    rows += [f'<div class="pm-row" data-category="{esc(c)}"><span>{esc(c)}</span><b>{n}</b></div>'  # not in the vocabulary
              for c, n in category_counts.items() if n and c not in symbols.CATEGORY_SYMBOLS]
     return rows
 

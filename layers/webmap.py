@@ -115,7 +115,9 @@ def project_data(gdf: gpd.GeoDataFrame, gcj02: bool = False) -> dict:
             "i": esc(rec.get("id")), "k": k, "v": [strings.setdefault(p, len(strings)) for p in popup_parts(rec)],
             "r": _radius(rec.get("precision_m"))}})
         rows.append(i)
-    return {"rows": rows, "styles": [display_style(*key) for key in style_index], "strings": list(strings),
+    # each style also names its category and status (c, s): the map hides and shows by them without a rerun
+    return {"rows": rows, "styles": [display_style(*key) | {"c": esc(key[0]), "s": esc(key[1])} for key in style_index],
+            "strings": list(strings),
             "labels": [lab for _, lab in POPUP_FIELDS], "excerpt": EXCERPT_INDEX, "tooltip": TOOLTIP_INDEX,
             "data": {"type": "FeatureCollection", "features": feats}}
 

@@ -17,14 +17,14 @@ from mapview import assets, basemaps, data, timing, urlstate
 from layers.escape import md
 from layers.filters import Filters, Options, apply, describe
 from layers.records import Records
-from mapview.sidebar import sidebar
+from mapview.sidebar import sidebar  # the router draws it after the page
 from mapview.urlstate import clear_locate, enter_present, exit_present  # noqa: F401  (pages' button callbacks)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["APP_TITLE", "Context", "clear_locate", "ctx", "enter_present", "exit_present", "located", "located_name", "notices",
-           "setup", "summary"]
+           "setup", "sidebar", "summary"]
 
 APP_TITLE = "聊城市 2023—2025 年重点项目地图"
 
@@ -139,8 +139,6 @@ def setup() -> Context:
     c = Context(path=path, key=key, counties=counties, rows=rows, shown=apply(rows, f),
                 filters=f, options=opts, present=bool(ss.pm_present), basemap=ss.pm_basemap, token=token,
                 locate=ss.get("pm_locate"), view=ss.get("pm_view"), bbox=ss.get("pm_bbox"))
-    sidebar(c)
-    timing.mark("sidebar")
     _stale_notice(path)
     st.html(_css("present.css" if c.present else "page.css"))  # style only: added to the page, no element box
     urlstate.write_url(f)

@@ -31,7 +31,7 @@ elif located == "shown":
     cols[1].button("取消定位", on_click=ui.clear_locate)
 elif located == "unknown":  # e.g. the data was rebuilt since the project was chosen (unknown URL ids are dropped)
     st.warning(f"要定位的项目编号“{md(c.locate)}”不在数据中。", icon="⚠️")
-timing.mark("page")
+timing.mark("header")
 mapcomponent.show(c, height=900 if c.present else 680, fill=c.present)
 if len(c.shown) == 0:
     st.warning("当前筛选条件下没有项目。可在左侧放宽条件，或点击“清除全部筛选”。")

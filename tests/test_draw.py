@@ -39,7 +39,8 @@ def test_styles_come_from_layers_styles(gdf):
     by_id = {f["properties"]["i"]: f for f in payload["data"]["features"]}
     for _, row in gdf.iterrows():
         feat = by_id[row["id"]]
-        got = payload["styles"][feat["properties"]["k"]]
+        got = dict(payload["styles"][feat["properties"]["k"]])
+        assert (got.pop("c"), got.pop("s")) == (row["category"], row["status"])  # what the map hides by
         want = styles.feature_style(row["category"], row["status"], row["precision"])
         if row.geometry.geom_type == "Polygon" and row["precision"] == "county":
             assert got["fillOpacity"] == 0 and got["color"] == want["color"]

@@ -51,12 +51,16 @@
   window.addEventListener("resize", function () { if (last) { resize(last); } });
 
   function render(a) {
+    pmMark("pm-render");
     last = a;
     resize(a);
     // a new data file, basemap or presentation mode: a new map; anything else: the same map, updated
     var key = JSON.stringify([a.options.countiesUrl, a.options.projectsUrl, a.tiles, a.options.present]);
     if (key !== base) { base = key; create(a); } else { map.invalidateSize(); pmUpdate(map, a.options); }
   }
+
+  // the sidebar's legend-filter (a sibling frame, same origin) hides and shows at once, before the rerun answers
+  window.pmLocal = function (name, codes) { if (map) { pmLocalFilter(map, name, codes); } };
 
   window.addEventListener("message", function (e) {
     if (e.source !== window.parent || !e.data || e.data.type !== "streamlit:render") { return; }

@@ -32,6 +32,7 @@ function pmDrawMap(map, C, O, P) {
 function pmUpdate(map, O) {
   var st = map._pm;
   st.O = O;
+  st.local = null; st.hidden = null;  // the page's filter now holds what the browser had hidden at once
   if (O.legend && st.legend) { st.legend.set(O.legend); }
   if (!st.P) { return; }  // still loading: the first draw reads st.O
   pmProjects(map, O, st.P);
@@ -114,6 +115,7 @@ function pmLegend(map, html) {
   fit(); map.on("resize", fit);
   map._pm.legend = {el: el, set: function (h) { body.innerHTML = h; pmPopupPadding(map); }};
   setOpen(map.getSize().x >= 640);
+  pmLegendToggles(map);
 }
 
 /* Popups open clear of the legend (which would cover their close button) and of the map's edges. */
@@ -242,6 +244,47 @@ function pmBuild(map, O, P) {
   window.pmLayers = {counties: st.counties, projects: st.layers.projects, casings: st.layers.casings};
 }
 
+/* Statuses or categories hidden in the browser at once, before (or without) a rerun of the page: a click in the
+ * sidebar's legend-filter (legend.js calls pmLocalFilter; the rerun's bitset then agrees and replaces it) or in
+ * the map's own legend (hides only what is drawn: no rerun, nothing else changes). */
+function pmLocalFilter(map, name, codes) {
+  var st = map._pm;
+  st.local = st.local || {};
+  st.local[name] = codes === null ? null : codes.reduce(function (o, c) { o[c] = true; return o; }, {});
+  if (st.P) { pmProjects(map, st.O, st.P); }
+}
+
+function pmLegendToggles(map) {
+  var st = map._pm;
+  st.legend.el.addEventListener("click", function (e) {
+    var row = e.target.closest && e.target.closest(".pm-row[data-status], .pm-row[data-category]");
+    if (!row) { return; }
+    row.classList.toggle("pm-off");
+    row.title = "点击隐藏/显示";
+    st.hidden = st.hidden || {status: {}, category: {}};
+    var name = row.hasAttribute("data-status") ? "status" : "category";
+    st.hidden[name][row.getAttribute("data-" + name)] = row.classList.contains("pm-off");
+    if (st.P) { pmProjects(map, st.O, st.P); }
+  });
+}
+
+/* Only the projects whose name contains `query` (the offline file's search box; "" = all). */
+function pmSearch(map, query) {
+  var st = map._pm, P = st.P, d = document.createElement("div");
+  st.names = st.names || P.data.features.map(function (f) {  // the names as the reader sees them (decoded)
+    d.innerHTML = P.strings[f.properties.v[0]]; return d.textContent.toLowerCase();
+  });
+  st.query = query.trim().toLowerCase();
+  pmProjects(map, st.O, P);
+}
+
+function pmPasses(st, P, i) {
+  var style = P.styles[P.data.features[i].properties.k];
+  var local = st.local || {}, hidden = st.hidden || {status: {}, category: {}};
+  return !(local.status && !local.status[style.s]) && !(local.category && !local.category[style.c]) &&
+    !hidden.status[style.s] && !hidden.category[style.c] && !(st.query && st.names[i].indexOf(st.query) < 0);
+}
+
 /* The features that pass the filter (O.visible) on the map, the others off it; the project to locate opened. */
 function pmProjects(map, O, P) {
   var st = map._pm;
@@ -249,7 +292,8 @@ function pmProjects(map, O, P) {
   var a = st.all, g = st.layers, bits = O.visible === null ? null : atob(O.visible), drawn = 0, target = null;
   map.closePopup(); st.halo.hide();
   for (var i = 0; i < a.layers.length; i++) {
-    var on = bits === null || ((bits.charCodeAt(i >> 3) >> (i & 7)) & 1) === 1;
+    var on = (bits === null || ((bits.charCodeAt(i >> 3) >> (i & 7)) & 1) === 1) &&
+      pmPasses(st, P, i);
     if (on !== a.on[i]) {
       if (on) { g.projects.addLayer(a.layers[i]); if (a.casings[i]) { g.casings.addLayer(a.casings[i]); } }
       else { g.projects.removeLayer(a.layers[i]); if (a.casings[i]) { g.casings.removeLayer(a.casings[i]); } }
@@ -268,5 +312,6 @@ function pmProjects(map, O, P) {
   }
   st.located = O.locate;
   map.getContainer().setAttribute("data-pm-projects", String(drawn));
+  map.getContainer().setAttribute("data-pm-shown", String(drawn));
   pmMark("pm-drawn");
 }

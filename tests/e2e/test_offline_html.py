@@ -55,7 +55,7 @@ def test_every_feature_is_drawn_and_a_popup_opens(html_file, page):
 
 def test_the_legend_and_the_search_filter_the_map(html_file, page):
     shown = page.locator("[data-pm-shown]")
-    row = page.locator(".pm-legend .pm-toggle", has_text="在建")
+    row = page.locator(".pm-legend .pm-row[data-status]", has_text="在建")
     n_built = int(row.locator("b").inner_text())
     row.click()
     expect(shown).to_have_attribute("data-pm-shown", str(html_file[1] - n_built))

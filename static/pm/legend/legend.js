@@ -24,6 +24,14 @@
     send("streamlit:setFrameHeight", {height: document.documentElement.scrollHeight});
   }
 
+  /* The map (a sibling frame of the same page) hides and shows at once; the rerun's answer then agrees. */
+  function showAtOnce(name, on, all) {
+    try {
+      var f = window.parent.document.querySelector("iframe[title=\"mapview.mapcomponent.pm_map\"]");
+      if (f && f.contentWindow.pmLocal) { f.contentWindow.pmLocal(name, on.length && on.length < all ? on : null); }
+    } catch (e) { /* no map on this page */ }
+  }
+
   box.addEventListener("change", function (e) {
     var name = e.target.getAttribute("data-group");
     e.target.parentNode.classList.toggle("off", !e.target.checked);
@@ -31,6 +39,7 @@
       function (i) { return i.value; });
     changes += 1;
     send("streamlit:setComponentValue", {value: {name: name, on: on, n: changes}, dataType: "json"});
+    showAtOnce(name, on, box.querySelectorAll("input[data-group=\"" + name + "\"]").length);
   });
 
   window.addEventListener("message", function (e) {
