@@ -1,11 +1,25 @@
 /* The Streamlit side of the project map (index.html): Streamlit's component protocol (API version 1) by hand.
+ * Loaded before Leaflet and map.js: it says "ready" at once and starts fetching the data files as soon as their
+ * URLs arrive, while the scripts still load; the map is drawn when both are there.
  * The first render draws the map (map.js' pmDrawMap); later renders with the same data only update it
  * (pmUpdate: filter bitset, legend, project to locate, extent), so a filter change never reloads the frame.
  * Clicking a county's name sends {county, n} back to Python (the page then filters to that county). */
 "use strict";
 
+window.pmPrefetched = {};  // URL → promise of its JSON (map.js' pmFetch takes it from here)
+
 (function () {
-  var map = null, base = null, clicks = 0;
+  var map = null, base = null, clicks = 0, scripts = false, pending = null;
+
+  function prefetch(url) {
+    if (url && !window.pmPrefetched[url]) {
+      window.pmPrefetched[url] = fetch(url).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      });
+      window.pmPrefetched[url].catch(function () { /* reported when the map asks for it */ });
+    }
+  }
 
   function send(type, extra) {
     window.parent.postMessage(Object.assign({isStreamlitMessage: true, type: type}, extra || {}), "*");
@@ -51,6 +65,7 @@
   window.addEventListener("resize", function () { if (last) { resize(last); } });
 
   function render(a) {
+    if (!scripts) { pending = a; return; }  // Leaflet and map.js still loading
     pmMark("pm-render");
     last = a;
     resize(a);
@@ -64,7 +79,14 @@
 
   window.addEventListener("message", function (e) {
     if (e.source !== window.parent || !e.data || e.data.type !== "streamlit:render") { return; }
-    render(JSON.parse(e.data.args.args));
+    var a = JSON.parse(e.data.args.args);
+    prefetch(a.options.countiesUrl); prefetch(a.options.projectsUrl);
+    last = a; resize(a);  // the frame's height at once, the map when the scripts are there
+    render(a);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    scripts = true;
+    if (pending) { render(pending); pending = null; }
   });
   send("streamlit:componentReady", {apiVersion: 1});
 })();

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from layers.symbols import STATUS_SYMBOLS
-from tests.e2e.browser import map_frame, offline_browser, wait_map_drawn
+from tests.e2e.browser import map_frame, offline_browser, streamlit_server, wait_map_drawn
 
 pytest.importorskip("playwright")
 from playwright.sync_api import sync_playwright  # noqa: E402
@@ -112,3 +112,28 @@ def test_clicking_a_county_name_filters_to_it_and_zooms(server, page):
     # clicking it again shows every county
     frame.locator(".pm-county-label span", has_text="莘县").click()
     expect(frame.locator("[data-pm-projects]")).to_have_attribute("data-pm-projects", str(total))
+
+
+def test_the_map_legend_hides_a_category_at_once_and_the_page_never_reruns(gpkg, playwright, tmp_path):
+    """Clicking a row of the map's own legend only hides what it stands for: no rerun of the page (as panning,
+    zooming, hovering and popups); clicking again shows it."""
+    log = tmp_path / "runs.jsonl"
+    with streamlit_server(gpkg, env={"PROJECTMAP_RUNLOG": str(log)}) as (base, _), \
+            offline_browser(playwright, (1600, 1000)) as ctx:
+        page = ctx.new_page()
+        page.goto(base + "/")
+        total, _, _ = wait_map_drawn(page)
+        frame = map_frame(page)
+        page.wait_for_timeout(1500)
+        runs = len(log.read_text().splitlines())
+        row = frame.locator(".pm-legend .pm-row[data-status]").first
+        n = int(row.locator("b").inner_text())
+        row.click()
+        expect(frame.locator("[data-pm-projects]")).to_have_attribute("data-pm-projects", str(total - n))
+        row.click()
+        expect(frame.locator("[data-pm-projects]")).to_have_attribute("data-pm-projects", str(total))
+        frame.locator(".pm-point").first.hover(force=True)
+        frame.locator(".pm-point").first.click(force=True)
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(1500)
+        assert len(log.read_text().splitlines()) == runs
