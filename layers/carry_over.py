@@ -10,6 +10,7 @@ import shapely
 from layers import geometry_history, safe_write as sw, status_history, verification, views
 from layers.feature_rows import all_ids, locate, write_feature_geometry
 from layers.gpkg_tables import columns, pk_column, quote
+from layers.records import plain
 
 __all__ = ["apply_history", "carry_over", "write_tables"]
 
@@ -114,7 +115,7 @@ def write_tables(new_gpkg: Path, tables: dict) -> dict:
                 if df is None or df.empty:
                     continue
                 cols = [c for c in df.columns if c in set(columns(conn, table))]
-                rows = [tuple(_plain(v) for v in r) for r in df[cols].itertuples(index=False, name=None)]
+                rows = [tuple(plain(v) for v in r) for r in df[cols].itertuples(index=False, name=None)]
                 conn.executemany(f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in cols)}) "
                                  f"VALUES ({', '.join('?' * len(cols))})", rows)
                 conn.touch(table, geometry=False)
@@ -124,13 +125,3 @@ def write_tables(new_gpkg: Path, tables: dict) -> dict:
             "status_rows": written[status_history.STATUS_TABLE],
             "geometry_rows": written[geometry_history.GEOMETRY_TABLE], "written": written}
 
-
-def _plain(value):
-    """A pandas cell as sqlite3 takes it: None for missing, Python numbers for numpy ones."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if type(value).__name__ in ("NAType", "NaTType"):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (bytes, bytearray, memoryview)):
-        return value.item()
-    return value

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-__all__ = ["Records"]
+from layers.escape import is_missing
+
+__all__ = ["Records", "plain"]
+
+
+def plain(value):
+    """A pandas or numpy cell as a database driver takes it: None for missing, Python numbers for numpy ones."""
+    if is_missing(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (bytes, bytearray, memoryview)):
+        return value.item()
+    return value
 
 
 class Records:

@@ -29,6 +29,7 @@ from layers.feature_rows import fit_to_layer, layer_of_type, unknown_id_error
 from layers.history_base import check_text, date_str, now_utc, parse_date
 from layers.stores import HISTORY_TABLES, StoreDump
 from layers.stores.migrate import migrate
+from layers.records import plain
 
 STORED = fields.stored()
 _MIGRATED: set[str] = set()
@@ -51,16 +52,6 @@ def _safe_label(url: str) -> str:
     user = f"{d['user']}@" if d.get("user") else ""
     return f"postgresql://{user}{host}{port}/{d.get('dbname', '')}"
 
-
-def _plain(value):
-    """A pandas/numpy cell as psycopg takes it: None for missing, Python numbers for numpy ones."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if type(value).__name__ in ("NAType", "NaTType"):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (bytes, bytearray, memoryview)):
-        return value.item()
-    return value
 
 
 def _wkb(geom) -> bytes:
@@ -412,7 +403,7 @@ class PostgisStore:
             marks = ", ".join(["%s"] * len(cols))
             gcol = projects.geometry.name
             cur.executemany(f"INSERT INTO projects({names}, geom) VALUES ({marks}, ST_GeomFromWKB(%s, 4326))",
-                            [(*(_plain(v) for v in vals), _wkb(fit_to_layer(g)))
+                            [(*(plain(v) for v in vals), _wkb(fit_to_layer(g)))
                              for vals, g in zip(projects[cols].itertuples(index=False, name=None), projects[gcol])])
 
     def write_build(self, counties, projects) -> dict:
@@ -451,7 +442,7 @@ class PostgisStore:
                         names = ", ".join("geom" if c == "geom_wkb" else f'"{c}"' for c in cols)
                         marks = ", ".join("ST_GeomFromWKB(%s, 4326)" if c == "geom_wkb" else "%s" for c in cols)
                         cur.executemany(f"INSERT INTO {table}({names}) VALUES ({marks})",
-                                        [tuple(_plain(v) for v in r)
+                                        [tuple(plain(v) for v in r)
                                          for r in df[cols].itertuples(index=False, name=None)])
                     cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'fid'), "
                                 f"COALESCE((SELECT MAX(fid) FROM {table}), 0) + 1, false)")
