@@ -35,6 +35,17 @@ def title(c, default: str) -> str:
     return default
 
 
+def _step(path, delta: int) -> None:
+    """◀ / ▶: the view before or after the one shown *now* (not the one shown when the button was drawn: a
+    presenter pressing an arrow key twice quickly may press a button of the previous run)."""
+    saved = views.list_views(path)
+    if not saved:
+        return
+    current = st.session_state.get("pm_view")
+    prev, nxt = views.neighbours(saved, current) if current in [v.name for v in saved] else (saved[-1], saved[0])
+    urlstate.go_view((nxt if delta > 0 else prev).name)
+
+
 def stepper(c) -> None:
     """◀ view i/n ▶ in presentation mode when there are at least two views; the arrow keys press the buttons."""
     saved = views.list_views(c.path)
@@ -44,10 +55,10 @@ def stepper(c) -> None:
     current = c.view if c.view in names else None
     prev, nxt = views.neighbours(saved, current) if current else (saved[-1], saved[0])
     cols = st.columns([1, 6, 1], vertical_alignment="center")
-    cols[0].button("◀", on_click=urlstate.go_view, args=(prev.name,), width="stretch", help=f"上一个视图：{prev.name}")
+    cols[0].button("◀", on_click=_step, args=(c.path, -1), width="stretch", help=f"上一个视图：{prev.name}")
     where = f"视图 {names.index(current) + 1}/{len(names)}：{current}" if current else f"共 {len(names)} 个会议视图"
     cols[1].html(f"<div style='text-align:center;font-size:1.1rem'>{esc(where)}</div>")
-    cols[2].button("▶", on_click=urlstate.go_view, args=(nxt.name,), width="stretch", help=f"下一个视图：{nxt.name}")
+    cols[2].button("▶", on_click=_step, args=(c.path, 1), width="stretch", help=f"下一个视图：{nxt.name}")
     components.html(_KEYS, height=0)
 
 

@@ -49,7 +49,10 @@ def test_presentation_steps_through_the_views_with_buttons_and_arrow_keys(meetin
         "data-pm-projects", str(count(path, county=("冠县",))), timeout=30000)
     page.keyboard.press("ArrowRight")
     expect(page.get_by_role("heading", name="第三项：已建成")).to_be_visible()
+    expect(map_frame(page).locator("[data-pm-projects]")).to_have_attribute(  # the presenter sees the map first
+        "data-pm-projects", str(count(path, status=("completed",))), timeout=30000)
     page.keyboard.press("ArrowLeft")
-    expect(page.get_by_role("heading", name="第二项：冠县")).to_be_visible()
+    expect(page.get_by_role("heading", name="第二项：冠县")).to_be_visible(timeout=15000)
     page.get_by_role("button", name="◀").click()
     expect(page.get_by_role("heading", name="第一项：在建项目")).to_be_visible()
+
