@@ -29,6 +29,7 @@ from layers.feature_rows import fit_to_layer, layer_of_type, unknown_id_error
 from layers.history_base import check_text, date_str, now_utc, parse_date
 from layers.stores import HISTORY_TABLES, StoreDump
 from layers.stores.migrate import migrate
+from layers.stores.postgis_history import apply_history
 from layers.records import plain
 
 STORED = fields.stored()
@@ -410,7 +411,7 @@ class PostgisStore:
         with self._tx() as conn:
             conn.execute("LOCK TABLE projects, counties IN EXCLUSIVE MODE")
             self._put_features(conn, counties, projects)
-            report = _apply_history(conn)
+            report = apply_history(conn)
             report["status_rows"] = conn.execute("SELECT COUNT(*) FROM status_history").fetchone()[0]
             report["geometry_rows"] = conn.execute("SELECT COUNT(*) FROM geometry_history").fetchone()[0]
         return report
@@ -472,42 +473,3 @@ def _counties(conn) -> gpd.GeoDataFrame:
 def _china_date(recorded_at: str) -> str:
     t = dt.datetime.fromisoformat(str(recorded_at).replace("Z", "+00:00"))
     return (t.astimezone(dt.timezone.utc) + dt.timedelta(hours=8)).date().isoformat()
-
-
-def _apply_history(conn) -> dict:
-    """Re-apply every project's current status, latest geometry and verification state (inside a build's
-    transaction), as layers.carry_over.apply_history does in the GeoPackage."""
-    present = {r[0] for r in conn.execute("SELECT id FROM projects")}
-    missing: set[str] = set()
-    report = {"status_applied": 0, "geometry_applied": 0, "verification_applied": 0}
-    latest_status = conn.execute("SELECT DISTINCT ON (project_id) project_id, new_status FROM status_history "
-                                 "ORDER BY project_id, effective_date DESC, fid DESC").fetchall()
-    for pid, status in latest_status:
-        if pid not in present:
-            missing.add(pid)
-            continue
-        conn.execute("UPDATE projects SET status = %s WHERE id = %s", (status, pid))
-        report["status_applied"] += 1
-    latest_geom = conn.execute(
-        "SELECT DISTINCT ON (project_id) project_id, action, ST_AsBinary(geom), precision, precision_m, geom_source "
-        "FROM geometry_history ORDER BY project_id, fid DESC").fetchall()
-    for pid, action, wkb, precision, precision_m, source in latest_geom:
-        if action == "baseline":
-            continue
-        if pid not in present:
-            missing.add(pid)
-            continue
-        conn.execute("UPDATE projects SET geom = ST_GeomFromWKB(%s, 4326), precision = %s, precision_m = %s, "
-                     "geom_source = %s WHERE id = %s",
-                     (_wkb(fit_to_layer(shapely.from_wkb(bytes(wkb)))), precision, precision_m, source, pid))
-        report["geometry_applied"] += 1
-    latest_state = conn.execute("SELECT DISTINCT ON (project_id) project_id, state FROM verification_history "
-                                "ORDER BY project_id, verified_on DESC, fid DESC").fetchall()
-    for pid, state in latest_state:
-        if pid not in present:
-            missing.add(pid)
-            continue
-        conn.execute("UPDATE projects SET verification = %s WHERE id = %s", (state, pid))
-        report["verification_applied"] += 1
-    report["missing"] = sorted(missing)
-    return report
