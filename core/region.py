@@ -1,3 +1,62 @@
-"""The region the project maps: 聊城市 and a box round it."""
+"""The region being mapped: 聊城市 unless a caller chooses another region file (core.regions, issue 11 item 5).
 
-REGION_BOX = (115.0, 35.6, 116.8, 37.2)  # lon min, lat min, lon max, lat max: the city with a margin of ~20 km
+The region is a context, not a global: ``current()`` is the region of this thread's context (a ``ContextVar``), so
+two sessions of the app, each in its own script thread, can show two cities at once, and a test that builds 菏泽
+inside ``use("heze")`` leaves 聊城 as every other test's region.
+
+    with region.use("heze"):        # the build, a test
+        region.current().bbox
+    region.activate(region.load_default())   # the app, at the start of every script run (no reset: the run's thread)
+
+What follows the current region: the county vocabulary (core.vocab.COUNTIES), the registry's county check, the
+gazetteer's and the geocoder's box checks, the county boundaries, the metric CRS, the build's paths, the app's
+title and the API's name. ``DEFAULT`` is the region of every command and page that is not told otherwise.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+
+from core import regions
+from core.regions import Region
+
+__all__ = ["DEFAULT", "REGION_BOX", "activate", "current", "get", "use"]
+
+DEFAULT = "liaocheng"
+
+
+@lru_cache(maxsize=16)
+def get(key: str) -> Region:
+    """The region file ``key`` read and checked once per process (RegionError for an unknown or bad one)."""
+    return regions.load(key)
+
+
+_current: ContextVar[Region | None] = ContextVar("projectmap_region", default=None)
+
+
+def current() -> Region:
+    """The region of this context: the one set by ``use``/``activate``, else the default region."""
+    return _current.get() or get(DEFAULT)
+
+
+def activate(region: Region | str) -> Region:
+    """Make ``region`` (a Region or a key) the current one for the rest of this context (an app's script run)."""
+    r = get(region) if isinstance(region, str) else region
+    _current.set(r)
+    return r
+
+
+@contextmanager
+def use(region: Region | str):
+    """``with use("heze"):`` — the region is current inside the block and the previous one after it."""
+    r = get(region) if isinstance(region, str) else region
+    token = _current.set(r)
+    try:
+        yield r
+    finally:
+        _current.reset(token)
+
+
+REGION_BOX = get(DEFAULT).bbox  # the default region's box (lon min, lat min, lon max, lat max), for code not yet
+# told of regions (layers.views, layers.printmap); region-aware code asks current().bbox

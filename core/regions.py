@@ -6,7 +6,7 @@ its registry, evidence and gazetteer. The file name is the region's key (``liaoc
 would carry (``?region=heze``).
 
     region = regions.load("heze")
-    region.counties[0].name, region.metric_crs, region.registry
+    region.counties[0].name, region.metric_crs, region.registry, region.gpkg
 
 The metric CRS is not a free choice: it is the CGCS2000 3-degree Gauss-Krüger zone whose central meridian is
 nearest the centre of the region's box (``metric_crs_for``); a file that says otherwise is an error, so a second
@@ -37,7 +37,8 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 GK3_FIRST_CM, GK3_FIRST_EPSG, GK3_LAST_CM = 75, 4534, 135
 TOP_KEYS = {"adcode", "name_zh", "name_pinyin", "bbox", "metric_crs", "plan", "data", "counties"}
 PLAN_KEYS = {"title", "implements", "date", "text"}
-DATA_KEYS = {"registry", "evidence", "gazetteer"}
+DATA_KEYS = {"registry", "evidence", "gazetteer", "gpkg", "may_be_empty"}
+DATA_FILES = ("evidence", "gazetteer", "registry")  # must exist; the GeoPackage is what a build makes
 
 
 class RegionError(UserError):
@@ -66,6 +67,8 @@ class Region:
     registry: Path
     evidence: Path
     gazetteer: Path
+    gpkg: Path                # what `python -m layers build --region KEY` writes and the app opens
+    may_be_empty: tuple[str, ...] = ()  # required registry fields this region's sources cannot fill (none by default)
 
     @property
     def central_lon(self) -> float:
@@ -133,12 +136,16 @@ def parse(data: bytes | str, key: str, root: str | Path = ROOT, source: str = "<
         bad(f"plan.date: {plan_date!r} is not YYYY-MM-DD (or '' when statuses are as of each row's source)")
     root = Path(root)
     plan_text = _path(plan, "text", root, bad, "plan.", required=False)
-    paths = {k: _path(data_paths, k, root, bad, "data.") for k in sorted(DATA_KEYS)}
+    paths = {k: _path(data_paths, k, root, bad, "data.") for k in DATA_FILES}
+    gpkg = _path(data_paths, "gpkg", root, bad, "data.", must_exist=False)
+    if gpkg is not None and gpkg.suffix != ".gpkg":
+        bad(f"data.gpkg: {gpkg.name!r} must end in .gpkg")
+    may_be_empty = _may_be_empty(data_paths.get("may_be_empty", []), bad)
     if problems:
         raise RegionError(f"地区文件 {source} 有 {len(problems)} 处错误，未载入：\n" + "\n".join(f"  {p}" for p in problems),
                           f"{source}: " + "; ".join(problems))
     return Region(key, adcode, name_zh, name_pinyin, counties, bbox, crs, title, implements, plan_date, plan_text,
-                  paths["registry"], paths["evidence"], paths["gazetteer"])
+                  paths["registry"], paths["evidence"], paths["gazetteer"], gpkg, may_be_empty)
 
 
 def _unknown(table: dict, known: set[str], prefix: str, bad) -> None:
@@ -203,13 +210,28 @@ def _counties(value, city: str, bad) -> tuple[County, ...]:
     return tuple(out)
 
 
-def _path(table: dict, name: str, root: Path, bad, prefix: str, required: bool = True) -> Path | None:
+def _may_be_empty(value, bad) -> tuple[str, ...]:
+    """Names of required registry fields (core.fields) a region's rows may leave empty: a registry made from many
+    sources has no plan sections to cite, and a source that names no lead agency is not made to name one."""
+    from core import fields  # core may import core
+    required = set(fields.required())
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        bad("data.may_be_empty: must be a list of field names")
+        return ()
+    for v in value:
+        if v not in required:
+            bad(f"data.may_be_empty: {v!r} is not a required registry field; those are: {', '.join(sorted(required))}")
+    return tuple(v for v in value if v in required)
+
+
+def _path(table: dict, name: str, root: Path, bad, prefix: str, required: bool = True,
+          must_exist: bool = True) -> Path | None:
     value = _text(table, name, bad, prefix, required)
     if not value:
         return None
     path = (root / value).resolve()
     if Path(value).is_absolute() or ".." in Path(value).parts:
         bad(f"{prefix}{name}: {value!r} must be a path inside the repository (relative, no '..')")
-    elif not path.is_file():
+    elif must_exist and not path.is_file():
         bad(f"{prefix}{name}: {value!r} does not exist")
     return path

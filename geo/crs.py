@@ -1,8 +1,8 @@
 """Coordinate systems used in the project.
 
 - WGS84 (EPSG:4326): storage and export (GeoJSON is RFC 7946).
-- CGCS2000 3° Gauss-Krüger CM 117°E (EPSG:4548): lengths and areas. It lists northing first, so every
-  transformer here uses always_xy=True.
+- CGCS2000 3° Gauss-Krüger, the zone of the current region (core.region; CM 117°E, EPSG:4548, for 聊城 and 菏泽):
+  lengths and areas. It lists northing first, so every transformer here uses always_xy=True.
 - GCJ-02: the offset system of Amap/Gaode and Tencent. The forward transform (WGS84 → GCJ-02) is the published
   closed formula (Krasovsky-1940 ellipsoid constants); the inverse has no closed form and is solved by fixed-point
   iteration to well under a millimetre.
@@ -18,7 +18,7 @@ from pyproj import Transformer
 
 WGS84 = "EPSG:4326"
 CGCS2000 = "EPSG:4490"
-METRIC = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
+METRIC = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Kruger CM 117E: the default region's (metric() is the current one)
 
 _A = 6378245.0
 _EE = 0.00669342162296594323
@@ -84,12 +84,18 @@ def transformer(src: str, dst: str) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
+def metric() -> str:
+    """The metric CRS of the current region (its file's metric_crs, checked against its longitude)."""
+    from core import region
+    return region.current().metric_crs
+
+
 def to_metric(geom):
-    """WGS84 geometry → EPSG:4548 metres, for lengths, areas and buffers."""
-    t = transformer(WGS84, METRIC)
+    """WGS84 geometry → the current region's metric CRS (metres), for lengths, areas and buffers."""
+    t = transformer(WGS84, metric())
     return shapely.transform(geom, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
 
 
 def from_metric(geom):
-    t = transformer(METRIC, WGS84)
+    t = transformer(metric(), WGS84)
     return shapely.transform(geom, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))

@@ -5,12 +5,18 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import text
+from core import region, text
 from core.errors import UserError
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer.csv"
 # Anything not from a surveyed dataset is at best approximate: a seat's point is not a project's site.
-REGION = (114.5, 35.0, 117.5, 37.8)  # generous box around 聊城 for sanity checks (lon/lat)
+MARGIN_DEG = 0.5  # a place may lie a little outside the region's box (a waypoint beyond the border): ~50 km
+
+
+def region_box() -> tuple[float, float, float, float]:
+    """The sanity box for places: the current region's box (core.region) widened by MARGIN_DEG."""
+    x0, y0, x1, y1 = region.current().bbox
+    return x0 - MARGIN_DEG, y0 - MARGIN_DEG, x1 + MARGIN_DEG, y1 + MARGIN_DEG
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ def load(path: str | Path = DEFAULT_PATH) -> dict[str, Place]:
     except UnicodeDecodeError:
         raise GazetteerError(f"{path}：不是 UTF-8 或 GBK 文本", f"{path}: not UTF-8 or GBK/GB18030 text") from None
     places: dict[str, Place] = {}
+    box = region_box()
     reader = csv.DictReader(content.splitlines())
     for row in reader:
         line = reader.line_num
@@ -45,10 +52,11 @@ def load(path: str | Path = DEFAULT_PATH) -> dict[str, Place]:
         except (TypeError, ValueError, KeyError) as e:
             raise GazetteerError(f"{path}:{line}：lon/lat/precision_m 须为数字",
                                  f"{path}:{line}: lon/lat/precision_m must be numbers ({e})") from None
-        if not (REGION[0] <= lon <= REGION[2] and REGION[1] <= lat <= REGION[3]):
-            hint = " (lon and lat look swapped)" if REGION[0] <= lat <= REGION[2] and REGION[1] <= lon <= REGION[3] else ""
+        if not (box[0] <= lon <= box[2] and box[1] <= lat <= box[3]):
+            hint = " (lon and lat look swapped)" if box[0] <= lat <= box[2] and box[1] <= lon <= box[3] else ""
             raise GazetteerError(f"{path}:{line}：{row['name']!r} 在区域之外",
-                                 f"{path}:{line}: {row['name']!r} at ({lon}, {lat}) is outside the region{hint}")
+                                 f"{path}:{line}: {row['name']!r} at ({lon}, {lat}) is outside the region "
+                                 f"{region.current().key} {box}{hint}")
         if not row.get("source", "").strip():
             raise GazetteerError(f"{path}:{line}：{row['name']!r} 没有来源", f"{path}:{line}: {row['name']!r} has no source")
         if prec <= 0:

@@ -25,7 +25,7 @@ import shapely.ops
 from shapely.ops import linemerge
 
 from core.errors import UserError
-from core.region import REGION_BOX
+from core import region
 from core.vocab import CATEGORY_GEOMETRY
 from geo import boundaries, rivers
 from geo.crs import from_metric, to_metric
@@ -63,13 +63,13 @@ class Located:
 
 def check_drawable(geom) -> None:
     """A geometry the map and the exports can use: not empty, every coordinate a finite number inside the region
-    box (core.region.REGION_BOX). Raises GeocodeError saying what is wrong."""
+    box of the current region (core.region). Raises GeocodeError saying what is wrong."""
     if geom is None or geom.is_empty:
         raise GeocodeError("几何为空", "the geometry is empty")
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
         raise GeocodeError("几何中有非数值坐标", "the geometry has a coordinate that is not a finite number (NaN or infinity)")
-    x0, y0, x1, y1 = REGION_BOX
+    x0, y0, x1, y1 = region.current().bbox
     (lon0, lat0), (lon1, lat1) = coords.min(axis=0), coords.max(axis=0)
     if lon0 < x0 or lat0 < y0 or lon1 > x1 or lat1 > y1:
         raise GeocodeError("几何超出区域范围", f"the geometry reaches outside the region (lon {lon0:.4f}–{lon1:.4f}, "
@@ -77,7 +77,7 @@ def check_drawable(geom) -> None:
 
 
 def farthest_m(point, area) -> float:
-    """The largest distance in metres (EPSG:4548) from a point to any part of an area or line."""
+    """The largest distance in metres (the region's metric CRS) from a point to any part of an area or line."""
     p = to_metric(point)
     coords = shapely.get_coordinates(to_metric(area))
     return float(np.hypot(coords[:, 0] - p.x, coords[:, 1] - p.y).max())
@@ -102,15 +102,20 @@ def _round_m(x: float) -> float:
     return float(math.ceil(x / mag) * mag)
 
 
-@lru_cache(maxsize=1)
 def _clip_area():
+    return _clip_area_of(region.current().key)
+
+
+@lru_cache(maxsize=4)
+def _clip_area_of(key: str):  # key: the region the current city geometry and metric CRS are of
     return from_metric(to_metric(boundaries.city_geometry()).buffer(CLIP_BUFFER_M))
 
 
 def clip_to_city(geom):
     clipped = geom.intersection(_clip_area())
     if clipped.is_empty:
-        raise GeocodeError("几何完全在聊城市之外", "geometry lies entirely outside 聊城市")
+        city = region.current().name_zh
+        raise GeocodeError(f"几何完全在{city}之外", f"geometry lies entirely outside {city}")
     if clipped.geom_type == "GeometryCollection":  # a line touching the edge leaves stray points
         clipped = shapely.MultiLineString([g for g in clipped.geoms if g.geom_type == "LineString"])
     if clipped.geom_type == "MultiLineString":
@@ -118,9 +123,14 @@ def clip_to_city(geom):
     return clipped
 
 
-@lru_cache(maxsize=None)
 def river_course(name: str) -> Located:
-    """A river's course within the city: traced along real river data when it supports it, else schematic."""
+    """A river's course within the city (the current region's): traced along real river data when it supports
+    it, else schematic."""
+    return _river_course(name, region.current().key)
+
+
+@lru_cache(maxsize=None)
+def _river_course(name: str, key: str) -> Located:  # key: the region it is clipped to
     try:
         schematic = rivers.schematic_line(name)
     except KeyError as e:

@@ -39,7 +39,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from core.region import REGION_BOX
+from core import region
 from core.vocab import CATEGORY_GEOMETRY, GEOMETRY_KINDS
 from geo.crs import geom_gcj02_to_wgs84, transformer
 from geo.upload_errors import UploadError
@@ -253,7 +253,8 @@ def _check_region(geom, *, amap: bool = False) -> None:
     if not np.isfinite(coords).all():
         raise UploadError("坐标中有非数值（NaN/无穷大）。", "Some coordinates are not numbers (NaN/inf).")
     x, y = coords[:, 0], coords[:, 1]
-    x0, y0, x1, y1 = REGION_BOX
+    here = region.current()
+    x0, y0, x1, y1 = here.bbox
     inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
     if inside.all():
         return
@@ -268,9 +269,9 @@ def _check_region(geom, *, amap: bool = False) -> None:
                           f"code (e.g. 4548) or include the .prj.")
     share = 1 - inside.mean()
     raise UploadError(
-        f"{share:.0%} 的坐标在聊城范围（经度 {x0}–{x1}，纬度 {y0}–{y1}）之外；文件范围：{ext}。"
+        f"{share:.0%} 的坐标在{here.name_zh}范围（经度 {x0}–{x1}，纬度 {y0}–{y1}）之外；文件范围：{ext}。"
         + ("（已声明高德坐标）" if amap else ""),
-        f"{share:.0%} of the coordinates are outside the Liaocheng region (lon {x0}–{x1}, lat {y0}–{y1}); the "
+        f"{share:.0%} of the coordinates are outside the {here.name_pinyin} region (lon {x0}–{x1}, lat {y0}–{y1}); the "
         f"file spans {ext}." + (" (Amap coordinates declared)" if amap else ""))
 
 

@@ -54,6 +54,8 @@ def _copy_arguments(c) -> None:
 
 
 def _build_arguments(b) -> None:
+    b.add_argument("--region", default=None, help="region to build, a file of config/regions/ (default liaocheng): "
+                                                   "its registry, evidence, gazetteer, counties and GeoPackage")
     b.add_argument("--registry", help="registry CSV (default data/projects.csv)")
     b.add_argument("--gazetteer", help="gazetteer CSV (default data/gazetteer.csv)")
     b.add_argument("--evidence", help="evidence CSV (default data/evidence.csv)")
@@ -108,13 +110,14 @@ def _build(args) -> int:
     from layers.store import gpkg_path
     given = {"registry_path": args.registry, "gazetteer_path": args.gazetteer, "evidence_path": args.evidence}
     kwargs = {k: v for k, v in given.items() if v}
+    kwargs["region"] = args.region
     if args.online:
         from geo.online import from_env
         kwargs["online"] = from_env()
         if kwargs["online"] is None:
             print("--online: no online geocoder configured (TIANDITU_TOKEN, AMAP_KEY, "
                   "PROJECTMAP_NOMINATIM=1); building offline", file=sys.stderr)
-    if not args.db and not args.out:  # like every command: $PROJECTMAP_DB names the store when set
+    if not args.db and not args.out and not args.region:  # like every command: $PROJECTMAP_DB names the store
         from layers.stores import DB_ENV
         args.db = os.environ.get(DB_ENV) or None
     if args.db:
@@ -124,7 +127,7 @@ def _build(args) -> int:
         print(report.text(summary, dest.label))
         return 0
     summary = build(out=args.out, **kwargs)
-    print(report.text(summary, str(gpkg_path(args.out))))
+    print(report.text(summary, summary.get("target") or str(gpkg_path(args.out))))
     return 0
 
 

@@ -3,6 +3,10 @@
 The new file is written beside the target under a temporary name, history (status changes, geometry corrections)
 is carried over from the old file and applied on top, and only then does it replace the target (os.replace is
 atomic on one filesystem). A build killed at any point leaves the old GeoPackage untouched.
+
+A build is of one region (core.region; ``region="heze"``, ``python -m layers build --region heze``): its registry,
+evidence, gazetteer, counties, box and metric CRS, into its GeoPackage — all named by its file in config/regions/.
+Without a region, the current one (聊城市 unless a caller chose another).
 """
 from __future__ import annotations
 
@@ -15,13 +19,14 @@ import geopandas as gpd
 import pyogrio
 
 from core import fields
+from core.region import current, use
 from core.errors import UserError
 from geo import boundaries
 from geo import gazetteer as gaz
 from geo.geocode import GeocodeError, Geocoder
 from layers import (evidence, feature_rows, history, qgis_styles, registry, report, safe_write, verification,
                     webpayload)
-from layers.store import COUNTIES_LAYER, DEFAULT_REGISTRY, PROJECT_LAYERS, gpkg_path, layer_for
+from layers.store import COUNTIES_LAYER, PROJECT_LAYERS, gpkg_path, layer_for
 
 
 class BuildError(UserError):
@@ -78,27 +83,33 @@ def write_gpkg(path: Path, counties: gpd.GeoDataFrame, projects: gpd.GeoDataFram
         qgis_styles.write_layer_styles(conn, styles)
 
 
-def build(registry_path: str | os.PathLike = DEFAULT_REGISTRY, out: str | os.PathLike | None = None,
-          gazetteer_path: str | os.PathLike = gaz.DEFAULT_PATH, online=None,
-          evidence_path: str | os.PathLike = evidence.DEFAULT_PATH, db: str | None = None) -> dict:
-    """Build the GeoPackage (or, with ``db``, a postgresql:// URL, the PostGIS store); returns the geocoding
-    summary (layers.report.summarize) with the edits re-applied."""
-    if db:
-        from layers.stores import open_store
-        dest = open_store(db)
-        gdf = geocode_registry(registry.load(registry_path), Geocoder(gaz.load(gazetteer_path), online=online),
+def build(registry_path: str | os.PathLike | None = None, out: str | os.PathLike | None = None,
+          gazetteer_path: str | os.PathLike | None = None, online=None,
+          evidence_path: str | os.PathLike | None = None, db: str | None = None, region: str | None = None) -> dict:
+    """Build the GeoPackage (or, with ``db``, a postgresql:// URL, the PostGIS store) of ``region`` (a key of
+    config/regions/, else the current region); returns the geocoding summary (layers.report.summarize) with the
+    edits re-applied. Paths not given are the region file's; the default region's GeoPackage may be moved by
+    $PROJECTMAP_GPKG (layers.store.gpkg_path), another region's is the one its file names."""
+    with use(region or current()) as r:
+        registry_path, gazetteer_path, evidence_path = (registry_path or r.registry, gazetteer_path or r.gazetteer,
+                                                        evidence_path or r.evidence)
+        if db:
+            from layers.stores import open_store
+            dest = open_store(db)
+            gdf = geocode_registry(registry.load(registry_path), Geocoder(gaz.load(gazetteer_path), online=online),
+                                   evidence.load(evidence_path))
+            summary = report.summarize(gdf)
+            summary["edits"] = dest.write_build(boundaries.counties(), gdf)
+            return summary
+        target = safe_write.resolve_target(gpkg_path(out, r))  # through a symlink: replace the file, keep the link
+        safe_write.recover(target)  # a killed editor's journal: roll it back now (or say why not) before geocoding
+        projects = registry.load(registry_path)  # raises RegistryError listing every bad row
+        gdf = geocode_registry(projects, Geocoder(gaz.load(gazetteer_path), online=online),
                                evidence.load(evidence_path))
+        kept = replace_gpkg(target, boundaries.counties(), gdf)
         summary = report.summarize(gdf)
-        summary["edits"] = dest.write_build(boundaries.counties(), gdf)
+        summary["edits"], summary["target"] = kept, str(target)
         return summary
-    target = safe_write.resolve_target(gpkg_path(out))  # through a symlink: replace the file, keep the link
-    safe_write.recover(target)  # a killed editor's journal: roll it back now (or say why not) before geocoding
-    projects = registry.load(registry_path)  # raises RegistryError listing every bad row
-    gdf = geocode_registry(projects, Geocoder(gaz.load(gazetteer_path), online=online), evidence.load(evidence_path))
-    kept = replace_gpkg(target, boundaries.counties(), gdf)
-    summary = report.summarize(gdf)
-    summary["edits"] = kept
-    return summary
 
 
 def replace_gpkg(target: str | os.PathLike, counties: gpd.GeoDataFrame, projects: gpd.GeoDataFrame, *,

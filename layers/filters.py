@@ -29,7 +29,17 @@ PARAM_NAMES = ("status", "county", "category", "agency", "year", "q")
 # URL parameter → its Chinese name: the fields' labels (core.fields, `filter=`), and the search.
 FIELD_LABELS = {name: f.zh for name, f in field_list.filters().items()} | {"q": "搜索"}
 
-COUNTY_ORDER = list(COUNTIES.values()) + [CITY_WIDE]
+
+
+def county_order() -> list[str]:
+    """The current region's counties in its order (core.region), then CITY_WIDE."""
+    return list(COUNTIES.values()) + [CITY_WIDE]
+
+
+def __getattr__(name: str):  # COUNTY_ORDER follows the current region: read as filters.COUNTY_ORDER or county_order()
+    if name == "COUNTY_ORDER":
+        return county_order()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Q_MAX_CHARS = 100   # a search longer than this is cut (a planner types a few words, not a page)
 Q_MAX_TERMS = 8     # distinct words ANDed together; more would only ever narrow to nothing
@@ -62,7 +72,7 @@ class Filters:
 class Options:
     """The values a filter can take, derived from the vocabularies and the data."""
     status: list[str] = field(default_factory=lambda: list(STATUSES))
-    county: list[str] = field(default_factory=lambda: list(COUNTY_ORDER))
+    county: list[str] = field(default_factory=county_order)
     category: list[str] = field(default_factory=lambda: list(CATEGORIES))
     agency: list[str] = field(default_factory=list)
     year: list[str] = field(default_factory=list)

@@ -11,11 +11,20 @@ import pandas as pd
 from core.fields import split_list
 from core.vocab import CITY_WIDE, COUNTIES, label
 
-__all__ = ["SECTIONS", "name_key", "ordered", "section", "sort_key"]
+__all__ = ["SECTIONS", "name_key", "ordered", "section", "sections", "sort_key"]
 
-# The county sections in the city's order; a project of several counties or of the whole city is in the last one.
-SECTIONS = list(COUNTIES.values()) + [CITY_WIDE]
-_RANK = {name: i for i, name in enumerate(SECTIONS)}
+
+
+def sections() -> list[str]:
+    """The county sections in the current region's order (core.region); a project of several counties or of the
+    whole city is in the last one. Also read as ``order.SECTIONS``."""
+    return list(COUNTIES.values()) + [CITY_WIDE]
+
+
+def __getattr__(name: str):
+    if name == "SECTIONS":
+        return sections()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=65536)
@@ -37,10 +46,17 @@ def section(county) -> str:
 
 def sort_key(county, name) -> tuple:
     """The key projects are listed by: county section (the city's order), then name in pinyin order."""
-    return _RANK[section(county)], name_key(name)
+    return sort_keys()(county, name)
+
+
+def sort_keys():
+    """sort_key for the current region, its ranks computed once (for a whole table)."""
+    rank = {name: i for i, name in enumerate(sections())}
+    return lambda county, name: (rank[section(county)], name_key(name))
 
 
 def ordered(frame: pd.DataFrame) -> pd.DataFrame:
     """The projects of `frame` (with county and name columns) in the order people read them (sort_key)."""
-    keys = [sort_key(c, n) for c, n in zip(frame["county"], frame["name"])]
+    key = sort_keys()
+    keys = [key(c, n) for c, n in zip(frame["county"], frame["name"])]
     return frame.iloc[sorted(range(len(frame)), key=keys.__getitem__)]

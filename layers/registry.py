@@ -1,4 +1,6 @@
-"""The reviewed project registry (data/projects.csv): loading and validation.
+"""The reviewed project registry (data/projects.csv; another region's is named in its region file): loading and
+validation. Counties are checked against the current region's (core.region), as are the required fields it may
+leave empty.
 
 One row per named project of the plan. The file is meant to be edited by people (Excel included): it may be UTF-8,
 UTF-8 with BOM, or GBK/GB18030 as saved by Excel on a Chinese Windows machine. Every problem is reported with the
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from pathlib import Path
 
-from core import fields, text
+from core import fields, region, text
 from core.errors import UserError
 from core.fields import split_list
 from core.vocab import CITY_WIDE, VOCABS
@@ -138,9 +140,10 @@ def _validate(row: dict, path: str, line: int, problems: list[Problem], seen: di
         elif (c := CONTROL.search(value)):
             bad(name, f"contains the control character U+{ord(c.group()):04X} at position {c.start() + 1}; remove it")
     values = {}
+    may_be_empty = region.current().may_be_empty  # what this region's sources cannot fill (its region file)
     for f in fields.registry_fields():
         raw = row.get(f.name, "")
-        if f.required and not raw:
+        if f.required and not raw and f.name not in may_be_empty:
             bad(f.name, "is empty")
         values[f.name] = _read(f, raw, lambda message, name=f.name: bad(name, message))
     pid = values["id"]

@@ -34,10 +34,14 @@ class StoreError(UserError):
     """A GeoPackage that is missing or cannot be read."""
 
 
-def gpkg_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The GeoPackage to use: explicit path, else $PROJECTMAP_GPKG, else the default build output."""
+def gpkg_path(explicit: str | os.PathLike | None = None, region=None) -> Path:
+    """The GeoPackage to use: explicit path, else that of ``region`` (a core.regions.Region) when it is not the
+    default region (its file names it), else $PROJECTMAP_GPKG, else the default build output."""
     if explicit:
         return Path(explicit)
+    from core.region import DEFAULT
+    if region is not None and region.key != DEFAULT:
+        return region.gpkg
     env = os.environ.get("PROJECTMAP_GPKG")
     return Path(env) if env else DEFAULT_GPKG
 

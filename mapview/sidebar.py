@@ -1,4 +1,4 @@
-"""The sidebar every page shares: search, the legend-filter (status and category with their samples and counts),
+"""The sidebar every page shares: the region (when more than one is configured), search, the legend-filter (status and category with their samples and counts),
 county / agency / year choices, the basemap, presentation mode and the link to share."""
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from core import region, regions
 from mapview import basemaps, urlstate
 from layers.filters import Q_MAX_CHARS, Filters, facets, label, share_query
 from mapview.legendfilter import legend_filter
@@ -41,6 +42,16 @@ def _filters(c: Context) -> None:
     st.button("清除全部筛选", on_click=urlstate.on_clear, disabled=f.is_empty() and not c.locate, width="stretch")
 
 
+def _region() -> None:
+    """The region picker: the cities of config/regions/ by their Chinese names; only when there is a choice."""
+    keys = regions.available()
+    if len(keys) < 2:
+        return
+    st.session_state.w_region = region.current().key
+    st.selectbox("地区", keys, key="w_region", on_change=urlstate.on_region,
+                 format_func=lambda k: region.get(k).name_zh, help="每个地区有自己的项目登记表和县(市、区)")
+
+
 def _display(c: Context) -> None:
     ss = st.session_state
     keys = basemaps.available(c.token)
@@ -53,6 +64,7 @@ def _display(c: Context) -> None:
 
 def sidebar(c: Context) -> None:
     with st.sidebar:
+        _region()
         _filters(c)
         st.divider()
         _display(c)

@@ -5,7 +5,7 @@ import altair as alt
 import pandas as pd
 
 from core.vocab import CATEGORIES, STATUSES, label
-from layers.filters import COUNTY_ORDER, parts
+from layers.filters import county_order, parts
 
 __all__ = ["LAYOUT_CSS", "STATUS_COLORS", "STATUS_ORDER", "by_category_status", "by_county_status", "chart",
            "county_note", "sections"]
@@ -44,7 +44,7 @@ def by_county_status(gdf: pd.DataFrame) -> pd.DataFrame:
                          for v, s in zip(gdf["county"], gdf["status"]) for cty in (parts(v) or ["未定"])])
     if rows.empty:
         rows = pd.DataFrame(columns=["县(市、区)", "状态"])
-    t = _crosstab(rows, "县(市、区)", COUNTY_ORDER)
+    t = _crosstab(rows, "县(市、区)", county_order())
     # The total row counts distinct projects, not county memberships.
     t.loc["合计"] = _crosstab(pd.DataFrame({"县(市、区)": ["x"] * len(gdf),
                                           "状态": [label("status", s) for s in gdf["status"]]}),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from core import region
 from core.errors import UserError
 from layers import freshness, store
 from mapview import assets, basemaps, data, timing, urlstate
@@ -23,10 +24,20 @@ from mapview.urlstate import clear_locate, enter_present, exit_present  # noqa: 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["APP_TITLE", "Context", "clear_locate", "ctx", "enter_present", "exit_present", "located", "located_name", "notices",
+__all__ = ["APP_TITLE", "Context", "app_title", "clear_locate", "ctx", "enter_present", "exit_present", "located", "located_name", "notices",
            "setup", "sidebar", "summary"]
 
-APP_TITLE = "聊城市 2023—2025 年重点项目地图"
+
+
+def app_title() -> str:
+    """The app's title for the current region (urlstate.choose_region): '聊城市 2023—2025 年重点项目地图'."""
+    return f"{region.current().name_zh} 2023—2025 年重点项目地图"
+
+
+def __getattr__(name: str):  # ui.APP_TITLE: the current region's title (pages read it as an attribute)
+    if name == "APP_TITLE":
+        return app_title()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -111,7 +122,9 @@ def located_name(c: Context) -> str:
 
 def _load_or_stop(path: Path):
     if not path.exists():
-        st.error(f"未找到数据文件 {path}。请先运行 `python -m layers build` 生成 GeoPackage，"
+        build = "python -m layers build" + ("" if region.current().key == region.DEFAULT else
+                                            f" --region {region.current().key}")
+        st.error(f"未找到数据文件 {path}。请先运行 `{build}` 生成 GeoPackage，"
                  "或用环境变量 PROJECTMAP_GPKG 指定文件。")
         st.stop()
     try:
@@ -126,9 +139,10 @@ def setup() -> Context:
     """Run once per script run (by the router in app.py) before the page itself."""
     ss = st.session_state
     present = bool(ss.get("pm_present", st.query_params.get("mode") == "present"))
-    st.set_page_config(page_title="聊城项目地图", page_icon=favicon(), layout="wide",
+    here = urlstate.choose_region()  # ?region=… (first run) or the sidebar's choice; current for this run
+    st.set_page_config(page_title=f"{here.name_zh.removesuffix('市')}项目地图", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="collapsed" if present else "auto")  # auto: folded on a phone
-    path = store.gpkg_path()
+    path = urlstate.region_gpkg()
     key, counties, rows = _load_or_stop(path)
     timing.mark("data")
     opts = data.options(key)

@@ -3,21 +3,28 @@
 The canonical value is `st.session_state["pm_filters"]` (a `Filters`); widgets are initialised from it on every run
 and write back through the callbacks here, so the state survives page switches. The URL mirrors it
 (`?status=…&county=…`); a fresh session (opening a link) reads it, unknown values give a visible notice.
+
+The region (`?region=heze`, a file of config/regions/) is read first, once per session (`choose_region`), and is
+made the current region (core.region) at the start of every run: it decides the GeoPackage, the counties and the
+title. A value that is not a region file's name is a notice and the default region; it never reaches a path.
 """
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 import streamlit as st
 
+from core import region, regions
+from core.regions import Region
 from layers import store, views
 from mapview import basemaps
 from layers.filters import PARAM_NAMES, Filters, Options, clean_search, parse_query, shown, to_query
 
-__all__ = ["OTHER_PARAMS", "enter_present", "exit_present", "go_view", "init_from_url", "write_url"]
+__all__ = ["OTHER_PARAMS", "choose_region", "enter_present", "exit_present", "go_view", "init_from_url", "write_url"]
 
-OTHER_PARAMS = ("mode", "basemap", "locate", "view")  # URL keys besides the filters
+OTHER_PARAMS = ("mode", "basemap", "locate", "view", "region")  # URL keys besides the filters
 
 
 def _url_params() -> dict[str, list[str]]:
@@ -34,11 +41,32 @@ def _basemap_from_url(params: dict, token: str | None, notices: list[str]) -> st
     return bm
 
 
+def choose_region() -> Region:
+    """The session's region, made current for this run: the one chosen in the sidebar, else (first run) the
+    URL's ``region``; a value that names no region file gives a notice (shown by init_from_url) and the default."""
+    ss = st.session_state
+    if ss.get("pm_region") not in regions.available():
+        raw = (_url_params().get("region") or [region.DEFAULT])[-1]
+        ss.pm_region, ss.pm_region_notice = raw, None
+        if raw not in regions.available():  # only names of config/regions/*.toml: no path, no dots
+            ss.pm_region = region.DEFAULT
+            ss.pm_region_notice = (f"链接中的地区“{shown(raw)}”无法识别，已显示{region.get(region.DEFAULT).name_zh}。"
+                                   f"可选：{'、'.join(region.get(k).name_zh for k in regions.available())}。")
+    return region.activate(ss.pm_region)
+
+
+def region_gpkg() -> Path:
+    """The current region's GeoPackage (layers.store.gpkg_path: $PROJECTMAP_GPKG moves the default region's)."""
+    return store.gpkg_path(region=region.current())
+
+
 def init_from_url(opts: Options, token: str | None, ids) -> None:
     """First run of a session: the URL is the source of truth."""
     ss = st.session_state
     params = _url_params()
     f, notices = parse_query(params, opts)
+    if ss.get("pm_region_notice"):
+        notices.insert(0, ss.pm_region_notice)
     mode = (params.get("mode") or [""])[-1]
     if mode and mode not in ("present", "normal"):
         notices.append(f"链接中的显示模式“{shown(mode)}”无法识别，已忽略。")
@@ -60,7 +88,7 @@ def init_from_url(opts: Options, token: str | None, ids) -> None:
 def go_view(name: str, opts: Options | None = None, token: str | None = None) -> bool:
     """Show a saved meeting view (layers.views): its filters, basemap and extent. False if there is none."""
     ss = st.session_state
-    found = [v for v in views.list_views(store.gpkg_path()) if v.name == name]
+    found = [v for v in views.list_views(region_gpkg()) if v.name == name]
     if not found:
         return False
     v = found[0]
@@ -84,6 +112,8 @@ def write_url(f: Filters) -> None:
         want["locate"] = ss.pm_locate
     if ss.get("pm_view"):
         want["view"] = ss.pm_view
+    if ss.get("pm_region", region.DEFAULT) != region.DEFAULT:
+        want["region"] = ss.pm_region
     qp = st.query_params
     for k in list(qp.keys()):
         if k in PARAM_NAMES + OTHER_PARAMS and k not in want:
@@ -124,6 +154,13 @@ def on_clear() -> None:
     st.session_state.pm_filters = Filters()
     st.session_state.pm_notices = []
     st.session_state.pm_locate = None
+
+
+def on_region() -> None:
+    """Another region: its own data, so the filters, the located project and the saved view start afresh."""
+    ss = st.session_state
+    ss.pm_region, ss.pm_region_notice = ss.w_region, None
+    on_clear()
 
 
 def on_present() -> None:

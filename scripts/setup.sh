@@ -31,3 +31,4 @@ fi
 .venv/bin/python -m mapview.assets          # no-op when the files are already there
 .venv/bin/python -m mapview.webfont         # Chinese web font subset for viewers without Chinese fonts (once)
 [ -f "${PROJECTMAP_GPKG:-data/liaocheng.gpkg}" ] || .venv/bin/python -m layers build
+[ -f data/regions/heze/heze.gpkg ] || .venv/bin/python -m layers build --region heze  # the second region (?region=heze)

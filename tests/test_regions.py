@@ -45,9 +45,9 @@ def test_both_region_files_are_available_and_load():
     assert loaded["heze"].plan_text is None and loaded["liaocheng"].plan_text.is_file()
 
 
-def test_liaocheng_file_says_what_the_code_uses_today():
+def test_liaocheng_is_the_default_and_the_code_reads_its_file():
     lc = regions.load("liaocheng")
-    assert lc.adcode == vocab.CITY_ADCODE
+    assert region.current() == lc and lc.adcode == "371500"
     assert list(lc.county_names().items()) == list(vocab.COUNTIES.items())  # same codes, names and order
     assert lc.bbox == region.REGION_BOX
     assert lc.metric_crs == geo_crs.METRIC
