@@ -20,7 +20,7 @@ from pathlib import Path
 from core import fields
 from layers.safe_write import recover
 
-__all__ = ["TABLE", "attributes", "bounds", "county_names", "digest", "make", "payload", "prebuild", "store"]
+__all__ = ["TABLE", "attributes", "bounds", "code_digest", "county_names", "digest", "make", "payload", "prebuild", "store"]
 
 TABLE = "web_payloads"
 PROJECT_TABLES = ("projects_point", "projects_line", "projects_polygon")  # = layers.store.PROJECT_LAYERS
@@ -76,7 +76,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @lru_cache(maxsize=1)
-def _code_digest() -> bytes:
+def code_digest() -> bytes:
+    """The digest of the code that shapes a payload (_CODE)."""
     h = hashlib.sha256()
     for rel in _CODE:
         h.update((ROOT / rel).read_bytes())
@@ -84,7 +85,7 @@ def _code_digest() -> bytes:
 
 
 def _digest(conn, kind: str) -> str:
-    h = hashlib.sha256(_code_digest())
+    h = hashlib.sha256(code_digest())
     present = _tables(conn)
     for table in KINDS[kind]:
         if table not in present:

@@ -8,63 +8,36 @@ project queue, and editors of different projects do not wait for each other —,
 whole tables for a build or a copy. Input is checked by the same functions as the GeoPackage's
 (:mod:`layers.status_history`, :mod:`layers.geometry_history`, :mod:`layers.verification`, :mod:`layers.views`).
 
-The schema is created and migrated on first use in each process (:mod:`layers.stores.migrate`).
+The schema is created and migrated on first use in each process (:mod:`layers.stores.migrate`); connections and
+transactions are :mod:`layers.stores.pg_conn`; the views and the whole-store operations (build, dump, load) are
+mixins (:mod:`layers.stores.postgis_views`, :mod:`layers.stores.postgis_whole`). Every committed write bumps the
+store's change counter (``store_version``, :meth:`PostgisStore.version`), which app servers key their caches by.
 """
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from contextlib import contextmanager
 
 import geopandas as gpd
 import pandas as pd
 import psycopg
 import shapely
-from psycopg.conninfo import conninfo_to_dict
 
-from core import fields
-from core.errors import UserError
-from layers import editor_accounts, geometry_history as gh, status_history as sh, verification, views
+from layers import editor_accounts, geometry_history as gh, status_history as sh, verification
 from layers.feature_rows import fit_to_layer, layer_of_type, unknown_id_error
 from layers.history_base import check_text, date_str, now_utc, parse_date
-from layers.stores import HISTORY_TABLES, StoreDump
+from layers.stores import HISTORY_TABLES, pg_app, pg_conn
 from layers.stores.migrate import migrate
-from layers.stores.postgis_history import apply_history
-from layers.records import plain
-
-STORED = fields.stored()
-_MIGRATED: set[str] = set()
-_MIGRATE_LOCK = threading.Lock()
-CONNECT_TIMEOUT = 10   # seconds
-LOCK_TIMEOUT_MS = 30000  # a writer waits this long for another writer's row lock (the GeoPackage's LOCK_TIMEOUT)
+from layers.stores.pg_conn import DatabaseError  # noqa: F401  (raised by every method; imported from here)
+from layers.stores.postgis_views import PostgisViews
+from layers.stores.postgis_whole import PostgisWhole, read_counties, read_projects, wkb
 
 
-class DatabaseError(UserError):
-    """The database cannot be reached or used; nothing was changed."""
-
-
-def _safe_label(url: str) -> str:
-    try:
-        d = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "postgresql://?"
-    host = d.get("host", "")
-    port = f":{d['port']}" if d.get("port") else ""
-    user = f"{d['user']}@" if d.get("user") else ""
-    return f"postgresql://{user}{host}{port}/{d.get('dbname', '')}"
-
-
-
-def _wkb(geom) -> bytes:
-    return shapely.to_wkb(geom, byte_order=1, flavor="iso")
-
-
-class PostgisStore:
+class PostgisStore(PostgisViews, PostgisWhole):
     kind = "postgis"
 
     def __init__(self, url: str):
         self.url = url
-        self.label = _safe_label(url)
+        self.label = pg_conn.safe_label(url)
 
     def __repr__(self) -> str:
         return f"PostgisStore({self.label!r})"
@@ -72,63 +45,29 @@ class PostgisStore:
     # ------------------------------------------------------------------------------------------ connections
     def connect(self) -> psycopg.Connection:
         """A new connection (schema migrated once per process); the caller closes it."""
-        try:
-            conn = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT)
-        except psycopg.OperationalError as err:
-            raise DatabaseError(f"无法连接数据库 {self.label}（{str(err).strip()[:200]}）。",
-                                f"Cannot connect to {self.label}: {err}") from None
-        try:
-            if self.url not in _MIGRATED:
-                with _MIGRATE_LOCK:
-                    migrate(conn)
-                    _MIGRATED.add(self.url)
-        except psycopg.Error as err:
-            conn.close()
-            raise DatabaseError(f"无法建立或升级 {self.label} 的数据库结构（{str(err).strip()[:200]}）；需要 PostGIS 扩展"
-                                f"（CREATE EXTENSION postgis）和建表权限。",
-                                f"Cannot create or migrate the schema of {self.label}: {err}. The database needs the "
-                                f"PostGIS extension and the right to create tables.") from None
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        return pg_conn.connect(self.url)
 
-    @contextmanager
     def _tx(self):
-        """One transaction: a cursor-like connection, committed at the end or rolled back on any error."""
-        conn = self.connect()
-        try:
-            with conn.transaction():
-                conn.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-                yield conn
-        except psycopg.errors.LockNotAvailable:
-            raise DatabaseError("另一位编辑正在保存，未能在时限内取得锁，请稍后重试，本次未做任何更改。",
-                                "Another editor is saving; the lock was not free in time. Nothing was changed.") \
-                from None
-        finally:
-            conn.close()
+        """One write transaction (layers.stores.pg_conn.transaction)."""
+        return pg_conn.transaction(self.url)
 
-    @contextmanager
     def _read(self):
-        """A read-only transaction with one snapshot (REPEATABLE READ): several queries see one state."""
-        conn = self.connect()
-        try:
-            conn.read_only = True
-            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            with conn.transaction():
-                yield conn
-        finally:
-            conn.close()
+        """A read-only transaction with one snapshot (layers.stores.pg_conn.snapshot)."""
+        return pg_conn.snapshot(self.url)
 
     def migrate(self) -> list[int]:
         """Apply missing schema steps now (open_store does it on first use); returns the versions applied."""
-        conn = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT)
+        conn = psycopg.connect(self.url, connect_timeout=pg_conn.CONNECT_TIMEOUT)
         try:
             done = migrate(conn)
-            _MIGRATED.add(self.url)
+            pg_conn._MIGRATED.add(self.url)
             return done
         finally:
             conn.close()
+
+    def version(self) -> int:
+        """The store's change counter: one more after every committed write (migration 0003)."""
+        return pg_app.state(self.url)[0]
 
     # ------------------------------------------------------------------------------------------------ reads
     def exists(self) -> bool:
@@ -144,11 +83,11 @@ class PostgisStore:
 
     def projects(self) -> gpd.GeoDataFrame:
         with self._read() as conn:
-            return _projects(conn)
+            return read_projects(conn)
 
     def counties(self) -> gpd.GeoDataFrame:
         with self._read() as conn:
-            return _counties(conn)
+            return read_counties(conn)
 
     def _rows(self, sql: str, args=()) -> list[tuple]:
         with self._read() as conn:
@@ -203,19 +142,6 @@ class PostgisStore:
                     rows.append((pid, "geometry", day, None, None, note, source, editor, recorded))
         df = pd.DataFrame(rows, columns=cols)
         return df.sort_values(["date", "recorded_at"], kind="stable").reset_index(drop=True)
-
-    def list_views(self) -> list:
-        cols = ", ".join(f'"{c}"' for c in views.COLUMNS)
-        return [views._row_to_view(r) for r in self._rows(f"SELECT {cols} FROM views ORDER BY position, fid")]
-
-    def get_view(self, name: str):
-        found = self.list_views()
-        for v in found:
-            if v.name == name:
-                return v
-        names = "、".join(v.name for v in found) or "（尚无视图）"
-        raise views.ViewError(f"没有名为 {str(name)[:40]!r} 的视图；现有：{names}",
-                              f"No view named {str(name)[:40]!r}.")
 
     def editor_accounts(self) -> dict:
         return {u: editor_accounts.Editor(u, n, h) for u, n, h in
@@ -272,7 +198,7 @@ class PostgisStore:
             "INSERT INTO geometry_history(project_id, action, geom, geom_wkt, geom_type, precision, precision_m, "
             "geom_source, layer, restored_from, editor, note, recorded_at) "
             "VALUES (%s,%s,ST_GeomFromWKB(%s, 4326),%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING fid",
-            (project_id, action, _wkb(geom), shapely.to_wkt(geom, rounding_precision=-1), geom.geom_type, precision,
+            (project_id, action, wkb(geom), shapely.to_wkt(geom, rounding_precision=-1), geom.geom_type, precision,
              precision_m, geom_source, layer, restored_from, editor, note, now_utc())).fetchone()[0]
 
     def _write_geometry(self, conn, project_id, geom, *, precision, geom_source, editor, precision_m=None, note="",
@@ -289,7 +215,7 @@ class PostgisStore:
         layer = layer_of_type(geom.geom_type)
         conn.execute("UPDATE projects SET geom = ST_GeomFromWKB(%s, 4326), precision = %s, precision_m = %s, "
                      "geom_source = %s WHERE fid = %s",
-                     (_wkb(fit_to_layer(geom)), precision, precision_m, geom_source, fid))
+                     (wkb(fit_to_layer(geom)), precision, precision_m, geom_source, fid))
         row = self._insert_geometry_row(conn, project_id, action, geom, precision, precision_m, geom_source, layer,
                                         restored_from, editor, note)
         return gh.GeometryChange(row, project_id, action, geom.geom_type, layer, previous)
@@ -338,136 +264,6 @@ class PostgisStore:
                                                 geom_source=source, editor=editor, note=note))
                 self._record_verification(conn, pid, state, verified_on, source=source, editor=editor, note=note)
         return out
-
-    # ------------------------------------------------------------------------------------------------ views
-    def save_view(self, name, query, *, editor, title="", note="", bbox=None, basemap="none"):
-        name, query = views.check_name(name), views.check_query(query)
-        box = views.parse_bbox(",".join(map(str, bbox)) if isinstance(bbox, (tuple, list)) else bbox)
-        if basemap not in views.BASEMAPS:
-            raise views.ViewError(f"未知底图 {basemap!r}；可用：{', '.join(views.BASEMAPS)}",
-                                  f"Unknown basemap {basemap!r}.")
-        editor = views._text(editor, "编辑人") or "?"
-        values = (views._text(title, "标题"), views._text(note, "说明"), query,
-                  ",".join(map(str, box)) if box else None, basemap)
-        with self._tx() as conn:
-            conn.execute("LOCK TABLE views IN SHARE ROW EXCLUSIVE MODE")
-            old = conn.execute("SELECT fid FROM views WHERE name = %s", (name,)).fetchone()
-            if old:
-                conn.execute("UPDATE views SET title=%s, note=%s, query=%s, bbox=%s, basemap=%s, edited_by=%s, "
-                             "edited_at=%s WHERE fid=%s", (*values, editor, views._now(), old[0]))
-            else:
-                last = conn.execute("SELECT COALESCE(MAX(position), 0) FROM views").fetchone()[0]
-                conn.execute("INSERT INTO views(name, title, note, query, bbox, basemap, position, created_by, "
-                             "created_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                             (name, *values, last + 1, editor, views._now()))
-        return self.get_view(name)
-
-    def remove_view(self, name) -> None:
-        self.get_view(name)
-        with self._tx() as conn:
-            conn.execute("DELETE FROM views WHERE name = %s", (name,))
-
-    def rename_view(self, name, new_name, *, editor):
-        self.get_view(name)
-        new_name = views.check_name(new_name)
-        with self._tx() as conn:
-            conn.execute("LOCK TABLE views IN SHARE ROW EXCLUSIVE MODE")
-            if conn.execute("SELECT 1 FROM views WHERE name = %s", (new_name,)).fetchone():
-                raise views.ViewError(f"已有名为 {new_name} 的视图。", f"A view named {new_name} exists.")
-            conn.execute("UPDATE views SET name=%s, edited_by=%s, edited_at=%s WHERE name=%s",
-                         (new_name, views._text(editor, "编辑人"), views._now(), name))
-        return self.get_view(new_name)
-
-    def move_view(self, name, to_position) -> list:
-        self.get_view(name)
-        with self._tx() as conn:
-            conn.execute("LOCK TABLE views IN SHARE ROW EXCLUSIVE MODE")
-            order = [r[0] for r in conn.execute("SELECT name FROM views ORDER BY position, fid")]
-            order.remove(name)
-            order.insert(max(0, min(int(to_position) - 1, len(order))), name)
-            for i, n in enumerate(order, 1):
-                conn.execute("UPDATE views SET position = %s WHERE name = %s", (i, n))
-        return self.list_views()
-
-    # ------------------------------------------------------------------------------------------ whole store
-    @staticmethod
-    def _put_features(conn, counties, projects) -> None:
-        conn.execute("DELETE FROM counties")
-        conn.execute("DELETE FROM projects")
-        with conn.cursor() as cur:
-            cur.executemany("INSERT INTO counties(adcode, name, geom) "
-                            "VALUES (%s, %s, ST_Multi(ST_GeomFromWKB(%s, 4326)))",
-                            [(str(r.adcode), str(r.name), _wkb(r.geometry))
-                             for r in counties[["adcode", "name", "geometry"]].itertuples()])
-            cols = [c for c in STORED if c in projects.columns]
-            names = ", ".join(f'"{c}"' for c in cols)
-            marks = ", ".join(["%s"] * len(cols))
-            gcol = projects.geometry.name
-            cur.executemany(f"INSERT INTO projects({names}, geom) VALUES ({marks}, ST_GeomFromWKB(%s, 4326))",
-                            [(*(plain(v) for v in vals), _wkb(fit_to_layer(g)))
-                             for vals, g in zip(projects[cols].itertuples(index=False, name=None), projects[gcol])])
-
-    def write_build(self, counties, projects) -> dict:
-        with self._tx() as conn:
-            conn.execute("LOCK TABLE projects, counties IN EXCLUSIVE MODE")
-            self._put_features(conn, counties, projects)
-            report = apply_history(conn)
-            report["status_rows"] = conn.execute("SELECT COUNT(*) FROM status_history").fetchone()[0]
-            report["geometry_rows"] = conn.execute("SELECT COUNT(*) FROM geometry_history").fetchone()[0]
-        return report
-
-    def dump(self) -> StoreDump:
-        self.require()
-        tables = {}
-        with self._read() as conn:
-            for table, cols in HISTORY_TABLES.items():
-                sel = ", ".join("ST_AsBinary(geom)" if c == "geom_wkb" else f'"{c}"' for c in cols)
-                rows = conn.execute(f"SELECT {sel} FROM {table} ORDER BY fid").fetchall()
-                tables[table] = pd.DataFrame(rows, columns=cols)
-            if len(tables["geometry_history"]):
-                tables["geometry_history"]["geom_wkb"] = tables["geometry_history"]["geom_wkb"].map(bytes)
-            editors = {u: editor_accounts.Editor(u, n, h) for u, n, h in conn.execute(
-                "SELECT username, name, password_hash FROM editor_accounts ORDER BY username")}
-            return StoreDump(_counties(conn), _projects(conn), tables, editors)  # one snapshot
-
-    def load(self, dump: StoreDump) -> None:
-        with self._tx() as conn:
-            conn.execute("LOCK TABLE projects, counties, status_history, geometry_history, verification_history, "
-                         "views, editor_accounts IN ACCESS EXCLUSIVE MODE")
-            self._put_features(conn, dump.counties, dump.projects)
-            with conn.cursor() as cur:
-                for table, cols in HISTORY_TABLES.items():
-                    cur.execute(f"DELETE FROM {table}")
-                    df = dump.tables.get(table)
-                    if df is not None and len(df):
-                        names = ", ".join("geom" if c == "geom_wkb" else f'"{c}"' for c in cols)
-                        marks = ", ".join("ST_GeomFromWKB(%s, 4326)" if c == "geom_wkb" else "%s" for c in cols)
-                        cur.executemany(f"INSERT INTO {table}({names}) VALUES ({marks})",
-                                        [tuple(plain(v) for v in r)
-                                         for r in df[cols].itertuples(index=False, name=None)])
-                    cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'fid'), "
-                                f"COALESCE((SELECT MAX(fid) FROM {table}), 0) + 1, false)")
-                cur.execute("DELETE FROM editor_accounts")
-                cur.executemany("INSERT INTO editor_accounts(username, name, password_hash) VALUES (%s, %s, %s)",
-                                [(e.username, e.name, e.password_hash) for e in dump.editors.values()])
-
-
-def _projects(conn) -> gpd.GeoDataFrame:
-    cols = ", ".join(f'"{c}"' for c in STORED)
-    rows = conn.execute(f"SELECT {cols}, ST_AsBinary(geom) FROM projects ORDER BY id").fetchall()
-    df = pd.DataFrame([r[:-1] for r in rows], columns=STORED)
-    for f in fields.FIELDS:
-        if f.stored and f.kind in ("year", "number"):
-            df[f.name] = pd.to_numeric(df[f.name], errors="coerce").astype("float64")
-    geoms = [shapely.from_wkb(bytes(r[-1])) for r in rows]
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
-
-
-def _counties(conn) -> gpd.GeoDataFrame:
-    rows = conn.execute("SELECT adcode, name, ST_AsBinary(geom) FROM counties ORDER BY fid").fetchall()
-    return gpd.GeoDataFrame({"adcode": [r[0] for r in rows], "name": [r[1] for r in rows]},
-                            geometry=gpd.GeoSeries([shapely.from_wkb(bytes(r[2])) for r in rows], crs="EPSG:4326"),
-                            crs="EPSG:4326")
 
 
 def _china_date(recorded_at: str) -> str:

@@ -23,7 +23,7 @@ def _latest_value(conn, sql: str, column: str, present: set, missing: set) -> in
 
 def apply_history(conn) -> dict:
     """Re-apply every project's current status, latest geometry and verification state."""
-    from layers.stores.postgis import _wkb
+    from layers.stores.postgis_whole import wkb as iso_wkb  # which imports this module
     present = {r[0] for r in conn.execute("SELECT id FROM projects")}
     missing: set[str] = set()
     report = {"status_applied": _latest_value(
@@ -41,7 +41,7 @@ def apply_history(conn) -> dict:
             continue
         conn.execute("UPDATE projects SET geom = ST_GeomFromWKB(%s, 4326), precision = %s, precision_m = %s, "
                      "geom_source = %s WHERE id = %s",
-                     (_wkb(fit_to_layer(shapely.from_wkb(bytes(wkb)))), precision, precision_m, source, pid))
+                     (iso_wkb(fit_to_layer(shapely.from_wkb(bytes(wkb)))), precision, precision_m, source, pid))
         report["geometry_applied"] += 1
     report["verification_applied"] = _latest_value(
         conn, "SELECT DISTINCT ON (project_id) project_id, state FROM verification_history "

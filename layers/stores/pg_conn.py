@@ -1,0 +1,119 @@
+"""Connections to a PostGIS store: opening one (the schema migrated once per process), a write transaction, a
+read-only snapshot, and one shared connection per process for the app's tiny reads (the store's change counter,
+the views). Light to import: psycopg and the migrations only — no pandas, no GIS library — so the map page can
+use it (layers.stores.pg_app).
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from core.errors import UserError
+from layers.stores.migrate import migrate
+
+__all__ = ["DatabaseError", "safe_label", "connect", "transaction", "snapshot", "shared"]
+
+CONNECT_TIMEOUT = 10   # seconds
+LOCK_TIMEOUT_MS = 30000  # a writer waits this long for another writer's row lock (the GeoPackage's LOCK_TIMEOUT)
+_MIGRATED: set[str] = set()
+_MIGRATE_LOCK = threading.Lock()
+
+
+class DatabaseError(UserError):
+    """The database cannot be reached or used; nothing was changed."""
+
+
+def safe_label(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        d = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://?"
+    host = d.get("host", "")
+    port = f":{d['port']}" if d.get("port") else ""
+    user = f"{d['user']}@" if d.get("user") else ""
+    return f"postgresql://{user}{host}{port}/{d.get('dbname', '')}"
+
+
+def _unreachable(url: str, err) -> DatabaseError:
+    label = safe_label(url)
+    return DatabaseError(f"无法连接数据库 {label}（{str(err).strip()[:200]}）。", f"Cannot connect to {label}: {err}")
+
+
+def connect(url: str, **kwargs) -> psycopg.Connection:
+    """A new connection (schema migrated once per process); the caller closes it."""
+    try:
+        conn = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT, **kwargs)
+    except psycopg.OperationalError as err:
+        raise _unreachable(url, err) from None
+    try:
+        if url not in _MIGRATED:
+            with _MIGRATE_LOCK:
+                migrate(conn)  # its own transaction, committed
+                _MIGRATED.add(url)
+    except psycopg.Error as err:
+        conn.close()
+        label = safe_label(url)
+        raise DatabaseError(f"无法建立或升级 {label} 的数据库结构（{str(err).strip()[:200]}）；需要 PostGIS 扩展"
+                            f"（CREATE EXTENSION postgis）和建表权限。",
+                            f"Cannot create or migrate the schema of {label}: {err}. The database needs the "
+                            f"PostGIS extension and the right to create tables.") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def transaction(url: str):
+    """One write transaction: a connection, committed at the end or rolled back on any error. The store's change
+    counter (``store_version``) is bumped at commit by the database itself (migration 0003)."""
+    conn = connect(url)
+    try:
+        with conn.transaction():
+            conn.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+            yield conn
+    except psycopg.errors.LockNotAvailable:
+        raise DatabaseError("另一位编辑正在保存，未能在时限内取得锁，请稍后重试，本次未做任何更改。",
+                            "Another editor is saving; the lock was not free in time. Nothing was changed.") from None
+    finally:
+        conn.close()
+
+
+@contextmanager
+def snapshot(url: str):
+    """A read-only transaction with one snapshot (REPEATABLE READ): several queries see one state."""
+    conn = connect(url)
+    try:
+        conn.read_only = True
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.transaction():
+            yield conn
+    finally:
+        conn.close()
+
+
+_SHARED: dict[str, psycopg.Connection] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(url: str, sql: str, args=()) -> list[tuple]:
+    """The rows of one small read-only query on this process's shared connection (autocommit: each query sees
+    the latest committed state). Made once and reused — a rerun's change-counter check costs one round trip,
+    not a connection; reopened once if the server closed it."""
+    with _SHARED_LOCK:
+        for attempt in (1, 2):
+            conn = _SHARED.get(url)
+            if conn is None or conn.closed:
+                conn = _SHARED[url] = connect(url, autocommit=True)
+            try:
+                return conn.execute(sql, args).fetchall()
+            except psycopg.OperationalError as err:  # the server restarted or dropped us: once more, anew
+                conn.close()
+                _SHARED.pop(url, None)
+                if attempt == 2:
+                    raise _unreachable(url, err) from None
+    raise AssertionError("unreachable")
