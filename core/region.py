@@ -21,7 +21,7 @@ from functools import lru_cache
 from core import regions
 from core.regions import Region
 
-__all__ = ["DEFAULT", "REGION_BOX", "activate", "current", "get", "use"]
+__all__ = ["DEFAULT", "REGION_BOX", "activate", "current", "get", "serve_only", "use"]
 
 DEFAULT = "liaocheng"
 
@@ -33,11 +33,21 @@ def get(key: str) -> Region:
 
 
 _current: ContextVar[Region | None] = ContextVar("projectmap_region", default=None)
+_process = [DEFAULT]  # the region of contexts that set none: DEFAULT, or the one a single-region process serves
 
 
 def current() -> Region:
-    """The region of this context: the one set by ``use``/``activate``, else the default region."""
-    return _current.get() or get(DEFAULT)
+    """The region of this context: the one set by ``use``/``activate``, else the process's (``serve_only``)."""
+    return _current.get() or get(_process[0])
+
+
+def serve_only(region: Region | str) -> Region:
+    """Make ``region`` the region of every context in this process that sets none — for a process that serves one
+    region from threads it does not start itself (``python -m layers api --region heze``: werkzeug's request
+    threads). The app never calls this: its sessions differ."""
+    r = get(region) if isinstance(region, str) else region
+    _process[0] = r.key
+    return r
 
 
 def activate(region: Region | str) -> Region:

@@ -26,11 +26,11 @@ import logging
 import sys
 from pathlib import Path
 
+from core import region
 from core.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "api_templates"
-CITY_NAME = "聊城市"  # the region (a region file will name it, issue 11 item 5)
 LEAFLET = ROOT / "static" / "vendor" / "leaflet"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5050
@@ -45,16 +45,16 @@ UNSERVED_RELS = {"http://www.opengis.net/def/rel/ogc/1.0/processes", "http://www
 ITEMS_PARAMS = {"f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "resulttype", "datetime", "sortby",
                 "properties", "skipGeometry", "q", "filter", "filter-lang", "filter-crs"}
 ITEM_PARAMS = {"f", "lang", "crs"}
-COLLECTIONS = {  # id → (provider class, title, description, keywords)
-    "projects": ("ProjectsProvider", f"{CITY_NAME}规划项目 projects",
+COLLECTIONS = {  # id → (provider class, title ({city}: the region's name), description, keywords)
+    "projects": ("ProjectsProvider", "{city}规划项目 projects",
                  "规划实施项目（点、线、面），字段见数据字典；status/county/category 可按代码或中文筛选",
                  ["规划", "项目", "planning", "projects"]),
     # one geometry type each, as the GeoPackage's layers: for clients that give a layer one type (QGIS 3.22)
-    "projects_point": ("ProjectPointsProvider", f"{CITY_NAME}规划项目（点） projects: points",
+    "projects_point": ("ProjectPointsProvider", "{city}规划项目（点） projects: points",
                        "以点表示的规划项目（projects 的一部分）", ["规划", "项目", "point"]),
-    "projects_line": ("ProjectLinesProvider", f"{CITY_NAME}规划项目（线） projects: lines",
+    "projects_line": ("ProjectLinesProvider", "{city}规划项目（线） projects: lines",
                       "以线表示的规划项目（projects 的一部分）", ["规划", "项目", "line"]),
-    "projects_polygon": ("ProjectPolygonsProvider", f"{CITY_NAME}规划项目（面） projects: areas",
+    "projects_polygon": ("ProjectPolygonsProvider", "{city}规划项目（面） projects: areas",
                          "以面表示的规划项目（projects 的一部分）", ["规划", "项目", "polygon"]),
     "counties": ("CountiesProvider", "县(市、区) counties", "行政区划边界（县级）", ["行政区划", "boundaries"]),
     "history": ("HistoryProvider", "状态变更记录 status history",
@@ -92,11 +92,12 @@ def _bbox(frames) -> list[float]:
 def config(source: str, url: str) -> dict:
     """pygeoapi's configuration for ``source``, served at ``url`` (the base URL clients see)."""
     from layers.api_provider import cached
+    city = region.current().name_zh  # the region served (--region; 聊城市 by default)
     extent = _bbox([cached(source, "counties"), cached(source, "projects")])
     resources = {}
     for cid, (provider, title, description, keywords) in COLLECTIONS.items():
         resources[cid] = {
-            "type": "collection", "title": title, "description": description, "keywords": keywords,
+            "type": "collection", "title": title.format(city=city), "description": description, "keywords": keywords,
             "links": [],
             "extents": {"spatial": {"bbox": extent, "crs": CRS84}},
             "providers": [{"type": "feature", "name": f"layers.api_provider.{provider}", "data": source,
@@ -112,13 +113,13 @@ def config(source: str, url: str) -> dict:
                    "templates": {"path": str(TEMPLATES), "static": str(LEAFLET)}},
         "logging": {"level": "ERROR"},
         "metadata": {
-            "identification": {"title": f"{CITY_NAME}规划项目图 · OGC API – Features",
+            "identification": {"title": f"{city}规划项目图 · OGC API – Features",
                                "description": "规划项目、县域和状态变更记录（只读）",
                                "keywords": ["规划", "OGC API Features"], "keywords_type": "theme",
                                "terms_of_service": "", "url": url.rstrip("/")},
             "license": {"name": "内部使用 internal use", "url": url.rstrip("/")},
-            "provider": {"name": f"{CITY_NAME}规划项目图", "url": url.rstrip("/")},
-            "contact": {"name": "", "position": "", "address": "", "city": CITY_NAME, "stateorprovince": "",
+            "provider": {"name": f"{city}规划项目图", "url": url.rstrip("/")},
+            "contact": {"name": "", "position": "", "address": "", "city": city, "stateorprovince": "",
                         "postalcode": "", "country": "CN", "phone": "", "fax": "", "email": "", "url": "",
                         "hours": "", "instructions": "", "role": "pointOfContact"},
         },
@@ -294,11 +295,18 @@ def add_arguments(p) -> None:
     src.add_argument("--db", default=None, metavar="URL", help="PostGIS store postgresql://… (default $PROJECTMAP_DB "
                                                                "if set, else the GeoPackage)")
     src.add_argument("--gpkg", default=None, help="GeoPackage (default $PROJECTMAP_GPKG or data/liaocheng.gpkg)")
+    p.add_argument("--region", default=None, help="the region served, a file of config/regions/ (default liaocheng): "
+                                                   "its name in the titles and, without --db/--gpkg, its GeoPackage")
 
 
 def run_command(args) -> int:
     if not 0 <= args.port <= 65535:
         raise ApiError(f"端口 {args.port} 无效", f"port {args.port} is not in 0–65535")
+    if args.region:
+        here = region.serve_only(args.region)  # this process serves one region, from werkzeug's threads too
+        if not args.db and not args.gpkg:
+            from layers.store import gpkg_path
+            args.gpkg = str(gpkg_path(region=here))
     source, label = open_source(args)
     serve(source, host=args.host, port=args.port, url=args.url, label=label)
     return 0

@@ -1,5 +1,6 @@
 """The app opens a second region (issue 11 item 5): ``?region=heze`` shows 菏泽's title, counties and projects; the
-picker switches region and the URL follows; a value that names no region file is a notice and the default region."""
+picker switches region and the URL follows; a value that names no region file is a notice and the default region.
+``python -m layers api --region heze`` serves 菏泽 under its name, its county filter answered in request threads."""
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,23 @@ def test_default_is_unchanged_and_the_picker_switches_region(liaocheng, heze_gpk
     assert [t.value for t in at.title] == ["菏泽市 2023—2025 年重点项目地图"]
     assert county_options(at)[0] == "牡丹区" and at.query_params["region"] in ("heze", ["heze"])
     assert region.current().key == "liaocheng"  # the test's own thread: the app's region is its run's
+
+
+def test_the_api_serves_a_region_under_its_name(heze_gpkg):
+    import json
+    import urllib.parse
+    import urllib.request
+
+    from tests.test_api import start, stop
+    proc, base = start(heze_gpkg, "--region", "heze")
+    try:
+        def get(path):
+            with urllib.request.urlopen(f"{base}{path}", timeout=30) as r:
+                return json.load(r)
+        titles = {c["id"]: c["title"] for c in get("/collections?f=json")["collections"]}
+        assert titles["projects"] == "菏泽市规划项目 projects"
+        caoxian = get("/collections/projects/items?f=json&county=" + urllib.parse.quote("曹县"))["features"]
+        assert sorted(f["id"] for f in caoxian) == ["expressway-jishang-chengwu-caoxian", "rail-xiong-shang-heze"]
+        assert len(get("/collections/counties/items?f=json")["features"]) == 9
+    finally:
+        stop(proc)
