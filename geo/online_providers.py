@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from shapely.geometry import Point
 
+from core import region
 from core.vocab import CATEGORY_GEOMETRY
 from geo.crs import gcj02_to_wgs84, to_metric
 
@@ -20,7 +21,6 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_S = 5.0
 USER_AGENT = "projectmap-liaocheng/0.1 (Liaocheng regional planning project map)"  # HTTP headers: ASCII only
-CITY = "聊城市"
 MASK = "***"
 
 # Category codes (core/vocab.py) whose geometry is a line or an area: a geocoded point does not represent them.
@@ -110,7 +110,8 @@ class Provider:
         return f"<{type(self).__name__}>"
 
     def query_text(self, term: str) -> str:
-        return term if term.startswith("聊城") else CITY + term
+        city = region.current().name_zh  # the region's city: 聊城市 unless a build of another region
+        return term if term.startswith(city.removesuffix("市")) else city + term
 
     def get(self, url: str, headers: dict | None = None):
         h = {"User-Agent": USER_AGENT}
@@ -164,7 +165,7 @@ class Amap(Provider):
         return term  # the city is given as a parameter
 
     def search(self, query: str) -> list[Hit]:
-        params = {"address": query, "city": "聊城", "output": "JSON", "key": self.secret}
+        params = {"address": query, "city": region.current().name_zh.removesuffix("市"), "output": "JSON", "key": self.secret}
         data = self.get(f"{self.url}?{urllib.parse.urlencode(params)}")
         if not isinstance(data, dict) or str(data.get("status")) != "1":
             info = data.get("info", "") if isinstance(data, dict) else "unexpected response"

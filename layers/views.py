@@ -15,9 +15,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from core import fields, vocab
+from core import fields, region, vocab
 from core.errors import UserError
-from core.region import REGION_BOX
 from layers import safe_write as sw
 from layers.gpkg_tables import table_exists
 from layers.history_base import create_attributes_table
@@ -115,10 +114,12 @@ def parse_bbox(text) -> tuple[float, float, float, float] | None:
         w, s, e, n = (float(x) for x in str(text).split(","))
     except ValueError:
         raise ViewError("范围应为“西,南,东,北”四个经纬度数。", "The extent is W,S,E,N in degrees.") from None
-    x0, y0, x1, y1 = REGION_BOX
+    here = region.current()
+    x0, y0, x1, y1 = here.bbox
     if not (x0 - 1 <= w < e <= x1 + 1 and y0 - 1 <= s < n <= y1 + 1):
-        raise ViewError(f"范围 {w},{s},{e},{n} 不在聊城附近或西东、南北颠倒。",
-                        f"The extent {w},{s},{e},{n} is not around Liaocheng, or west/east or south/north are swapped.")
+        raise ViewError(f"范围 {w},{s},{e},{n} 不在{here.name_zh.removesuffix('市')}附近或西东、南北颠倒。",
+                        f"The extent {w},{s},{e},{n} is not around {here.name_pinyin}, or west/east or south/north "
+                        f"are swapped.")
     return (w, s, e, n)
 
 
