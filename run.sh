@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
 .venv/bin/python -m layers.freshness || .venv/bin/python -m layers build   # the data changed: rebuild first
-exec .venv/bin/python -m streamlit run app.py "$@"
+exec .venv/bin/python -m mapview.serve "$@"   # = streamlit run app.py (see mapview/serve.py)

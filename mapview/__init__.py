@@ -10,6 +10,7 @@ legend, map payloads) lives in layers (filters, escape, popup, legend, webmap).
 - `tables`, `stats`, `changes`, `exports`, `meeting`: what the table, statistics, changes, export pages and
   meetings show.
 - `login`, `editing`: the edit page's login and tabs; `assets`, `webfont`: Leaflet and a Chinese font served locally.
+- `serve`: starts the app (`python -m mapview.serve`, what ./run.sh runs).
 """
 __all__ = ["assets", "basemaps", "changes", "data", "draw", "editing", "exports", "login", "maps", "meeting",
            "sidebar", "stats", "tables", "ui", "urlstate", "webfont"]

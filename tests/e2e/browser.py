@@ -1,6 +1,6 @@
-"""Helpers for the browser tests and the benchmark: run `streamlit run` on a free localhost port and drive Debian's
-chromium through Playwright with every request that does not go to localhost aborted (the meeting room has no
-internet)."""
+"""Helpers for the browser tests and the benchmark: run the app (mapview.serve) or another Streamlit script on a free
+localhost port and drive Debian's chromium through Playwright with every request that does not go to localhost
+aborted (the meeting room has no internet)."""
 from __future__ import annotations
 
 import os
@@ -31,12 +31,14 @@ def free_port() -> int:
 @contextmanager
 def streamlit_server(gpkg: str | Path, script: str = "app.py", env: dict | None = None, cwd: Path = ROOT,
                      timeout: float = 60):
-    """Start `streamlit run` on a free port; yields (base_url, process). Stops it afterwards."""
+    """Start the app (or another Streamlit script) on a free port; yields (base_url, process). Stops it afterwards."""
     port = free_port()
     full_env = dict(os.environ, PROJECTMAP_GPKG=str(gpkg), PYTHONPATH=str(ROOT))
     full_env.pop("TIANDITU_TOKEN", None)
     full_env.update(env or {})
-    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+    # the app starts as ./run.sh starts it (mapview.serve); other scripts (the benchmark's baselines) as they are
+    start = ["mapview.serve"] if (cwd / script).resolve() == ROOT / "app.py" else ["streamlit", "run", str(script)]
+    cmd = [sys.executable, "-m", *start, "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -8,9 +8,7 @@ from tests.e2e.browser import streamlit_server
 
 @contextmanager
 def started(gpkg, context):
-    """`streamlit run app.py` on `gpkg`, visited once at its root: until app.py has run once after a start,
-    Streamlit knows the pages only by file name (tests/e2e/test_visible_text.py tests that first visit apart).
-    Yields the base URL."""
+    """The app on `gpkg`, visited once at its root (the server's caches warm). Yields the base URL."""
     with streamlit_server(gpkg) as (base, _proc):
         page = context.new_page()
         page.goto(base + "/")

@@ -53,11 +53,8 @@ def test_no_english_when_the_table_is_grouped_by_county(shipped_server, page):
     assert latin_words(page.evaluate(VISIBLE_TEXT), ALLOWED) == []
 
 
-@pytest.mark.xfail(strict=True, reason="Streamlit serves pages/ by file name until app.py has run once after a "
-                   "start (MPA v1): /table is unknown to it and it shows its English 'Page not found' dialog. The "
-                   "fix is to rename pages/ (st.navigation needs no pages/ folder); the lead owns app.py and "
-                   "pages/0_地图.py.")
 def test_a_page_link_opened_first_after_a_start_shows_that_page_without_a_dialog(shipped, browser_context):
+    """A shared link to a sub-page, the first visit after a start (the app started as ./run.sh starts it)."""
     with streamlit_server(shipped[0]) as (base, _proc):
         page = browser_context.new_page()
         page.goto(f"{base}/table")
