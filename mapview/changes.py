@@ -1,5 +1,6 @@
 """The changes page's data: the filtered projects as they were on a date, and the changes recorded since a date
-as a table with Chinese headings (layers.history reads them; nothing is written)."""
+as a table with Chinese headings (the store reads them — GeoPackage or PostGIS, cached by the data's key; nothing
+is written)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,9 +8,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from layers import history
 from layers.filters import as_of_view
 from layers.popup import status_label
+from mapview import data
 
 __all__ = ["ChangesView", "view"]
 
@@ -20,12 +21,12 @@ KIND_ZH = {"status": "状态", "geometry": "几何"}
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _as_of(key, date: str) -> dict[str, str]:
-    return history.status_as_of(key[0], date)
+    return data.store(key).status_as_of(date)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _changes(key, date: str) -> pd.DataFrame:
-    return history.changes_since(key[0], date)
+    return data.store(key).changes_since(date)
 
 
 @dataclass

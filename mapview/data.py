@@ -1,12 +1,20 @@
-"""Loading the GeoPackage for the app, cached by file identity (path + mtime + size), never geocoding.
+"""Loading the store for the app — the GeoPackage, or PostGIS when $PROJECTMAP_DB names one — cached by a key
+that changes whenever the data does, never geocoding.
+
+The key (`key_of`): a GeoPackage's file identity (path + mtime + size: edits and rebuilds change it); a PostGIS
+store's URL and change counter (`store_version`, bumped by the database at the commit of every write, read once per
+rerun — one tiny SELECT on a kept connection: layers.stores.pg_app). Several app servers on one database therefore
+see each other's edits at their next rerun.
 
 Three depths: `attributes` (every project's fields, no geometry, as layers.records.Records — sqlite3 via
-layers.webpayload, enough for the filters, the sidebar and the map), `frame` (the same as a pandas DataFrame, for
-tables and statistics) and `geo` (GeoDataFrames, for exports, editing and history). The map itself gets the payload
-files the build prepared (`map_file`), so opening the map imports neither pandas nor geopandas, pyproj or GDAL.
+layers.webpayload, or psycopg via layers.stores.pg_app — enough for the filters, the sidebar and the map), `frame`
+(the same as a pandas DataFrame, for tables and statistics) and `geo` (GeoDataFrames, for exports, editing and
+history). The map itself gets the payload files the build prepared (`map_file`), so opening the map imports neither
+pandas nor geopandas, pyproj or GDAL. Writes go through `store(key)` (a layers.stores Store).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -15,14 +23,29 @@ from pathlib import Path
 
 import streamlit as st
 
-from layers import safe_write, webpayload
+from core import region
+from layers import safe_write, store as gpkg_store, webpayload
 from layers.filters import Filters, Options, options_from
 from layers.records import Records
+from layers.stores import DB_ENV, is_db_url
 from layers.webmap import Payload, bitset
 from mapview import assets
 
 
 log = logging.getLogger("projectmap")
+
+
+def source() -> str:
+    """The store of this run: $PROJECTMAP_DB (a postgresql:// URL) for the default region when set, else the
+    current region's GeoPackage path."""
+    db = os.environ.get(DB_ENV, "")
+    if is_db_url(db) and region.current().key == region.DEFAULT:
+        return db
+    return str(gpkg_store.gpkg_path(region=region.current()))
+
+
+def is_db(key_or_source) -> bool:
+    return is_db_url(key_or_source[0] if isinstance(key_or_source, tuple) else key_or_source)
 
 
 def file_key(path: Path) -> tuple[str, int, int]:
@@ -31,12 +54,60 @@ def file_key(path: Path) -> tuple[str, int, int]:
     return (str(path), s.st_mtime_ns, s.st_size)
 
 
+def key_of(src: str) -> tuple[str, int, int]:
+    """The cache key of the store `src` now: (path, mtime, size) or (URL, change counter, 0). A PostGIS store
+    that holds no data yet is a layers.store.StoreError; an unreachable one a DatabaseError (both UserErrors)."""
+    if not is_db_url(src):
+        return file_key(Path(src))
+    from layers.stores import pg_app
+    version, built = pg_app.state(src)
+    if not built:
+        from layers.stores.pg_conn import safe_label
+        raise gpkg_store.StoreError(f"数据库 {safe_label(src)} 中还没有数据，请先运行 "
+                                    "`python -m layers build --db URL` 或 `python -m layers copy data/liaocheng.gpkg URL`。",
+                                    f"{safe_label(src)} holds no data yet.")
+    return (src, version, 0)
+
+
+def store(key):
+    """The layers.stores Store of `key` (its writes and full reads; opening is cheap)."""
+    from layers.stores import open_store
+    return open_store(key[0] if is_db(key) else Path(key[0]))
+
+
+def list_views(src: str) -> list:
+    """The meeting views of the store `src` (a source() or key[0]) in meeting order — light on both engines."""
+    if is_db_url(src):
+        from layers.stores import pg_app
+        return pg_app.list_views(src)
+    from layers import views
+    return views.list_views(Path(src))
+
+
+def describe(key) -> tuple[str, str]:
+    """(what the data is — the file's name or the database without its password, when it last changed)."""
+    if is_db(key):
+        from layers.stores import pg_app
+        from layers.stores.pg_conn import safe_label
+        return safe_label(key[0]), pg_app.changed_at(key[0]).astimezone().strftime("%Y-%m-%d %H:%M")
+    return Path(key[0]).name, dt.datetime.fromtimestamp(key[1] / 1e9).strftime("%Y-%m-%d %H:%M")
+
+
+def _light(key):
+    """The module of the light read path: layers.webpayload (a GeoPackage) or layers.stores.pg_app (PostGIS)."""
+    if is_db(key):
+        from layers.stores import pg_app
+        return pg_app
+    return webpayload
+
+
 @st.cache_resource(show_spinner="读取数据…", max_entries=4)
 def attributes(key: tuple[str, int, int]) -> tuple[list[str], Records]:
     """(county names, every project's stored fields) without geometries and without pandas. Shared by every
     session, not copied on each run: read-only."""
-    names, rows = webpayload.attributes(key[0])
-    return webpayload.county_names(key[0]), Records(names, rows)
+    light = _light(key)
+    names, rows = light.attributes(key[0])
+    return light.county_names(key[0]), Records(names, rows)
 
 
 @st.cache_resource(max_entries=4)
@@ -55,11 +126,10 @@ def options(key: tuple[str, int, int]) -> Options:
 @st.cache_data(show_spinner="读取数据…", max_entries=2)
 def geo(key: tuple[str, int, int]):
     """(counties, projects) as GeoDataFrames in EPSG:4326 — for the pages that need geometries."""
-    from layers import store
-    counties = store.read_counties(key[0])
-    projects = store.read_projects(key[0])
     import pandas as pd
-    for col in store.PROJECT_FIELDS:
+    s = store(key)
+    counties, projects = s.counties(), s.projects()
+    for col in gpkg_store.PROJECT_FIELDS:
         if col not in projects.columns:
             projects[col] = None
     projects["target_year"] = pd.array(projects["target_year"], dtype="Int64")
@@ -114,8 +184,12 @@ def _made_here(key: tuple[str, int, int], kind: str, gcj02: bool) -> tuple[bytes
 
 
 def _keep(key: tuple[str, int, int], items: dict) -> None:
-    """Store fresh payloads in the GeoPackage if it is still the version they were made from (else, or when it is
+    """Store fresh payloads in the store if it is still the version they were made from (else, or when it is
     read-only or busy, skip: they are only a head start)."""
+    if is_db(key):
+        from layers.stores import pg_app
+        pg_app.keep(key[0], items, key[1])
+        return
     path = Path(key[0])
     try:
         with safe_write.locked(path, timeout=0.5):
@@ -128,10 +202,10 @@ def _keep(key: tuple[str, int, int], items: dict) -> None:
 @st.cache_resource(show_spinner="准备地图数据…", max_entries=16)
 def map_file(key: tuple[str, int, int], kind: str, gcj02: bool) -> tuple[str, list[str], list | None]:
     """One map layer ("projects" or "counties") as a pre-escaped JSON file under static/cache/ (named by its
-    content hash), written once per GeoPackage version: the browser fetches it (and revalidates it from its
+    content hash), written once per version of the store: the browser fetches it (and revalidates it from its
     cache) instead of receiving it through the page on every rerun. Returns (file name, feature ids in the
     file's order, [[s, w], [n, e]] bounds for the counties)."""
-    stored = None if gcj02 else webpayload.payload(key[0], kind)
+    stored = None if gcj02 else _light(key).payload(key[0], kind)
     if stored is None:
         body, ids, bounds = _made_here(key, kind, gcj02)
     else:

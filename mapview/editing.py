@@ -1,7 +1,8 @@
 """The edit page's tabs: status change, geometry correction (upload or drawing), verification, geometry history
-and restore. Every write goes through layers.history / layers.verification (one locked SQLite transaction, a
-history row per change, nothing overwritten); a UserError from them is shown with st.error and nothing changed.
-Uploads are checked by geo.upload; drawings by geo.upload.check_geometry."""
+and restore. Every write goes through the store (layers.stores: the GeoPackage's locked SQLite transaction, or a
+PostGIS transaction with the project's row locked — a history row per change, nothing overwritten); a UserError
+from it is shown with st.error and nothing changed. Uploads are checked by geo.upload; drawings by
+geo.upload.check_geometry. `store` below is a layers.stores Store (ui.Context.store)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,6 @@ from streamlit_folium import st_folium
 from core.errors import UserError
 from core.vocab import PRECISIONS, STATUSES, VERIFICATION_STATES, label
 from geo import upload
-from layers import history, verification
 from mapview import maps
 from layers.escape import md
 from layers.popup import precision_text, status_label
@@ -62,8 +62,8 @@ def _status_form(cur_status: str):
     return submitted, new_status, eff, note, source
 
 
-def _status_history(path, pid) -> None:
-    hist = history.status_history(path, pid)
+def _status_history(store, pid) -> None:
+    hist = store.status_history(pid)
     if not len(hist):
         st.caption("尚无状态变更记录；当前状态来自规划文本（2023-08-26）。")
         return
@@ -74,11 +74,11 @@ def _status_history(path, pid) -> None:
                  width="stretch")
 
 
-def status_tab(path, row, editor) -> None:
+def status_tab(store, row, editor) -> None:
     submitted, new_status, eff, note, source = _status_form(row["status"])
     if submitted:
         try:
-            ch = history.record_status(path, row["id"], new_status, eff, note=note, source=source,
+            ch = store.record_status(row["id"], new_status, eff, note=note, source=source,
                                        editor=editor.label)
         except UserError as e:
             st.error(md(str(e)))
@@ -88,7 +88,7 @@ def status_tab(path, row, editor) -> None:
             if ch.current_status != ch.new_status:
                 msg += f" 注意：该项目有更晚生效的记录，当前状态仍为“{status_label(ch.current_status)}”。"
             _saved(msg)
-    _status_history(path, row["id"])
+    _status_history(store, row["id"])
 
 
 # ------------------------------------------------------------------------------------------- verification
@@ -106,20 +106,20 @@ def _verify_form():
     return verified, state, day, source, note
 
 
-def verify_tab(path, row, editor) -> None:
+def verify_tab(store, row, editor) -> None:
     state = row.get("verification")
     st.caption(f"当前核实状态：{label('verification', state if isinstance(state, str) else 'unverified')}。"
                "核实后请记录依据（测绘成果、设计图、批复或公告）；位置需要修正时在“修正几何”中上传或绘制。")
     verified, state, day, source, note = _verify_form()
     if verified:
         try:
-            verification.record_verification(path, row["id"], state, day, source=source, editor=editor.label,
+            store.record_verification(row["id"], state, day, source=source, editor=editor.label,
                                              note=note)
         except UserError as e:
             st.error(md(str(e)))
         else:
             _saved(f"已记录核实：{row['name']} → {VERIFICATION_STATES[state][0]}。")
-    vh = verification.history(path, row["id"])
+    vh = store.verification_history(row["id"])
     if len(vh):
         st.dataframe(vh.assign(state=vh["state"].map(lambda k: label("verification", k))).rename(
             columns=VERIFY_COLUMNS), hide_index=True, width="stretch")
@@ -127,7 +127,7 @@ def verify_tab(path, row, editor) -> None:
 
 # ----------------------------------------------------------------------------------------------- geometry
 
-def _save_form(path, row, editor, geom, key: str) -> None:
+def _save_form(store, row, editor, geom, key: str) -> None:
     with st.form(f"ed_geom_form_{key}"):
         cols = st.columns(2)
         precision = cols[0].selectbox("精度", list(PRECISIONS), format_func=lambda k: f"{PRECISIONS[k][0]}（{k}）",
@@ -141,7 +141,7 @@ def _save_form(path, row, editor, geom, key: str) -> None:
     if not ok:
         return
     try:
-        ch = history.record_geometry(path, row["id"], geom, precision=precision, precision_m=precision_m,
+        ch = store.record_geometry(row["id"], geom, precision=precision, precision_m=precision_m,
                                      geom_source=geom_source, editor=editor.label, note=note)
     except UserError as e:
         st.error(md(str(e)))
@@ -150,7 +150,7 @@ def _save_form(path, row, editor, geom, key: str) -> None:
         _saved(f"已保存 {row['name']} 的新几何{moved}。原几何保留在历史中，可恢复。")
 
 
-def _from_upload(path, row, editor, counties, kinds) -> None:
+def _from_upload(store, row, editor, counties, kinds) -> None:
     f = st.file_uploader("GeoJSON、KML、zip 压缩的 Shapefile 或 GeoPackage",
                          type=["geojson", "json", "kml", "zip", "gpkg"], key="ed_upload")
     cols = st.columns(2)
@@ -168,7 +168,7 @@ def _from_upload(path, row, editor, counties, kinds) -> None:
     for n in u.notes:
         st.info(md(n))
     _map(counties, row.geometry, u.geometry, key="ed_preview_upload")
-    _save_form(path, row, editor, u.geometry, "upload")
+    _save_form(store, row, editor, u.geometry, "upload")
 
 
 def _drawn(drawings: list, kinds):
@@ -182,7 +182,7 @@ def _drawn(drawings: list, kinds):
     return None
 
 
-def _from_drawing(path, row, editor, counties, kinds) -> None:
+def _from_drawing(store, row, editor, counties, kinds) -> None:
     st.caption("用左上角工具绘制（灰色虚线为当前几何）；多次绘制时使用最后一个。")
     drawings = (_map(counties, row.geometry, draw_kinds=kinds, key="ed_draw_map") or {}).get("all_drawings") or []
     checked = _drawn(drawings, kinds) if drawings else None
@@ -191,20 +191,20 @@ def _from_drawing(path, row, editor, counties, kinds) -> None:
         for n in notes:
             st.info(md(n))
         st.success(f"已绘制{upload.KIND_ZH[upload.kind_of(g)]}，可以保存。")
-        _save_form(path, row, editor, g, "draw")
+        _save_form(store, row, editor, g, "draw")
 
 
-def geometry_tab(path, row, editor, counties) -> None:
+def geometry_tab(store, row, editor, counties) -> None:
     kinds = upload.allowed_kinds_for(row["category"])
     st.caption(f"该类别接受的几何：{upload.kinds_zh(kinds)}。上传文件不超过 {upload.MAX_BYTES // 2**20} MB；"
                "坐标须在聊城范围内。检查不通过时不会做任何更改。")
     how = st.radio("方式", ["上传文件", "在地图上绘制"], horizontal=True, key="ed_geom_how")
-    (_from_upload if how == "上传文件" else _from_drawing)(path, row, editor, counties, kinds)
+    (_from_upload if how == "上传文件" else _from_drawing)(store, row, editor, counties, kinds)
 
 
 # ---------------------------------------------------------------------------------------- history/restore
 
-def _restore(path, row, editor, counties, gh: pd.DataFrame, latest: int) -> None:
+def _restore(store, row, editor, counties, gh: pd.DataFrame, latest: int) -> None:
     choices = [int(x) for x in gh["fid"] if int(x) != latest]
     if not choices:
         return
@@ -214,15 +214,15 @@ def _restore(path, row, editor, counties, gh: pd.DataFrame, latest: int) -> None
     _map(counties, row.geometry, by_fid.loc[pick, "geometry"], key="ed_restore_map")
     if st.button("恢复这个几何（作为一条新记录）", key="ed_restore_btn"):
         try:
-            history.restore_geometry(path, row["id"], pick, editor=editor.label)
+            store.restore_geometry(row["id"], pick, editor=editor.label)
         except UserError as e:
             st.error(md(str(e)))
         else:
             _saved(f"已恢复记录 #{pick} 的几何。")
 
 
-def history_tab(path, row, editor, counties) -> None:
-    gh = history.geometry_history(path, row["id"])
+def history_tab(store, row, editor, counties) -> None:
+    gh = store.geometry_history(row["id"])
     if not len(gh):
         st.caption("尚无几何修正记录；当前几何来自构建（地名库、县界或河流数据）。")
         return
@@ -231,4 +231,4 @@ def history_tab(path, row, editor, counties) -> None:
         "编号": gh["fid"], "类型": gh["action"].map(ACTION_ZH), "几何": gh["geom_type"],
         "精度": gh["precision"], "来源": gh["geom_source"], "编辑人": gh["editor"], "说明": gh["note"],
         "记录时间(UTC)": gh["recorded_at"], "当前": gh["fid"] == latest}), hide_index=True, width="stretch")
-    _restore(path, row, editor, counties, gh, latest)
+    _restore(store, row, editor, counties, gh, latest)

@@ -7,7 +7,7 @@ import streamlit.components.v1 as components
 
 from layers import views
 from layers.escape import esc, md
-from mapview import urlstate
+from mapview import data, urlstate
 
 # The arrow keys press ◀ / ▶ (the page's own buttons; nothing is sent anywhere else).
 _KEYS = """<script>
@@ -29,16 +29,16 @@ _KEYS = """<script>
 def title(c, default: str) -> str:
     """The heading: the view's title while a view is shown."""
     if c.view:
-        v = next((v for v in views.list_views(c.path) if v.name == c.view), None)
+        v = next((v for v in data.list_views(c.key[0]) if v.name == c.view), None)
         if v is not None and v.title:
             return v.title
     return default
 
 
-def _step(path, delta: int) -> None:
+def _step(src: str, delta: int) -> None:
     """◀ / ▶: the view before or after the one shown *now* (not the one shown when the button was drawn: a
     presenter pressing an arrow key twice quickly may press a button of the previous run)."""
-    saved = views.list_views(path)
+    saved = data.list_views(src)
     if not saved:
         return
     current = st.session_state.get("pm_view")
@@ -48,17 +48,17 @@ def _step(path, delta: int) -> None:
 
 def stepper(c) -> None:
     """◀ view i/n ▶ in presentation mode when there are at least two views; the arrow keys press the buttons."""
-    saved = views.list_views(c.path)
+    saved = data.list_views(c.key[0])
     if len(saved) < 2:
         return
     names = [v.name for v in saved]
     current = c.view if c.view in names else None
     prev, nxt = views.neighbours(saved, current) if current else (saved[-1], saved[0])
     cols = st.columns([1, 6, 1], vertical_alignment="center")
-    cols[0].button("◀", on_click=_step, args=(c.path, -1), width="stretch", help=f"上一个视图：{prev.name}")
+    cols[0].button("◀", on_click=_step, args=(c.key[0], -1), width="stretch", help=f"上一个视图：{prev.name}")
     where = f"视图 {names.index(current) + 1}/{len(names)}：{current}" if current else f"共 {len(names)} 个会议视图"
     cols[1].html(f"<div style='text-align:center;font-size:1.1rem'>{esc(where)}</div>")
-    cols[2].button("▶", on_click=_step, args=(c.path, 1), width="stretch", help=f"下一个视图：{nxt.name}")
+    cols[2].button("▶", on_click=_step, args=(c.key[0], 1), width="stretch", help=f"下一个视图：{nxt.name}")
     components.html(_KEYS, height=0)
 
 
@@ -72,9 +72,9 @@ def views_tab(c, editor) -> None:
         saved = st.form_submit_button("把当前地图保存为视图", type="primary")
     if saved:
         _save(c, editor, name, view_title, note)
-    if views.list_views(c.path):
-        _rename_form(c, editor, [v.name for v in views.list_views(c.path)])
-    for i, v in enumerate(views.list_views(c.path), 1):  # after the forms: the rows show what they changed
+    if data.list_views(c.key[0]):
+        _rename_form(c, editor, [v.name for v in data.list_views(c.key[0])])
+    for i, v in enumerate(data.list_views(c.key[0]), 1):  # after the forms: the rows show what they changed
         _view_row(c, i, v)
 
 
@@ -86,7 +86,7 @@ def _rename_form(c, editor, names: list[str]) -> None:
         go = st.form_submit_button("重命名")
     if go:
         try:
-            views.rename_view(c.path, old, new, editor=editor.label)
+            c.store.rename_view(old, new, editor=editor.label)
         except views.ViewError as e:
             st.error(md(str(e)))
         else:
@@ -96,8 +96,8 @@ def _rename_form(c, editor, names: list[str]) -> None:
 def _save(c, editor, name: str, view_title: str, note: str) -> None:
     from layers.filters import share_query
     try:
-        v = views.save_view(c.path, name, share_query(c.filters).lstrip("?"), editor=editor.label, title=view_title,
-                            note=note, bbox=c.bbox, basemap=c.basemap)
+        v = c.store.save_view(name, share_query(c.filters).lstrip("?"), editor=editor.label, title=view_title,
+                              note=note, bbox=c.bbox, basemap=c.basemap)
     except views.ViewError as e:
         st.error(md(str(e)))
     else:
@@ -107,10 +107,10 @@ def _save(c, editor, name: str, view_title: str, note: str) -> None:
 def _view_row(c, i: int, v) -> None:
     cols = st.columns([4, 1, 1, 1], vertical_alignment="center")
     cols[0].markdown(f"**{i}. {md(v.name)}** {md(v.title)} `?{md(v.query) or '全部'}`")
-    cols[1].button("上移", key=f"ed_view_up_{i}", on_click=_change, args=(views.move_view, c.path, v.name, i - 1),
+    cols[1].button("上移", key=f"ed_view_up_{i}", on_click=_change, args=(c.store.move_view, v.name, i - 1),
                    disabled=i == 1)
-    cols[2].button("下移", key=f"ed_view_down_{i}", on_click=_change, args=(views.move_view, c.path, v.name, i + 1))
-    cols[3].button("删除", key=f"ed_view_rm_{i}", on_click=_change, args=(views.remove_view, c.path, v.name))
+    cols[2].button("下移", key=f"ed_view_down_{i}", on_click=_change, args=(c.store.move_view, v.name, i + 1))
+    cols[3].button("删除", key=f"ed_view_rm_{i}", on_click=_change, args=(c.store.remove_view, v.name))
 
 
 def _change(action, *args) -> None:

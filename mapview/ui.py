@@ -44,7 +44,7 @@ def __getattr__(name: str):  # ui.APP_TITLE: the current region's title (pages r
 class Context:
     """One run's data and state. The map page uses only the light `rows`/`shown` (layers.records, no pandas);
     `projects`/`filtered` are the same as pandas DataFrames for the pages with tables, statistics and exports."""
-    path: Path
+    path: Path | None  # the GeoPackage; None on PostGIS (the store: `store`)
     key: tuple
     counties: list[str]  # names (geometries: data.geo(key))
     rows: Records  # every project's stored fields, no geometry (data.geo_of(key, frame) adds them)
@@ -57,6 +57,11 @@ class Context:
     locate: str | None
     view: str | None = None  # the meeting view shown (layers.views), while its filters are unchanged
     bbox: tuple | None = None  # that view's map extent
+
+    @cached_property
+    def store(self):
+        """The layers.stores Store shown (writes, histories, views)."""
+        return data.store(self.key)
 
     @cached_property
     def projects(self) -> pd.DataFrame:
@@ -120,15 +125,16 @@ def located_name(c: Context) -> str:
     return str(c.rows.value("id", c.locate, "name"))
 
 
-def _load_or_stop(path: Path):
-    if not path.exists():
+def _load_or_stop(src: str):
+    path = Path(src)
+    if not data.is_db(src) and not path.exists():
         build = "python -m layers build" + ("" if region.current().key == region.DEFAULT else
                                             f" --region {region.current().key}")
         st.error(f"未找到数据文件 {path}。请先运行 `{build}` 生成 GeoPackage，"
                  "或用环境变量 PROJECTMAP_GPKG 指定文件。")
         st.stop()
     try:
-        key = data.file_key(path)
+        key = data.key_of(src)  # a GeoPackage's identity, or a PostGIS store's change counter
         return (key, *data.attributes(key))
     except UserError as e:  # e.g. a writer was killed and its journal cannot be rolled back here
         st.error(md(str(e)))
@@ -142,8 +148,9 @@ def setup() -> Context:
     here = urlstate.choose_region()  # ?region=… (first run) or the sidebar's choice; current for this run
     st.set_page_config(page_title=f"{here.name_zh.removesuffix('市')}项目地图", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="collapsed" if present else "auto")  # auto: folded on a phone
-    path = urlstate.region_gpkg()
-    key, counties, rows = _load_or_stop(path)
+    src = data.source()  # $PROJECTMAP_DB (PostGIS) or the region's GeoPackage
+    key, counties, rows = _load_or_stop(src)
+    path = None if data.is_db(src) else Path(src)
     timing.mark("data")
     opts = data.options(key)
     token = basemaps.tianditu_token(secrets())
@@ -153,7 +160,8 @@ def setup() -> Context:
     c = Context(path=path, key=key, counties=counties, rows=rows, shown=apply(rows, f),
                 filters=f, options=opts, present=bool(ss.pm_present), basemap=ss.pm_basemap, token=token,
                 locate=ss.get("pm_locate"), view=ss.get("pm_view"), bbox=ss.get("pm_bbox"))
-    _stale_notice(path)
+    if path is not None:
+        _stale_notice(path)
     st.html(_css("present.css" if c.present else "page.css"))  # style only: added to the page, no element box
     urlstate.write_url(f)
     ss.pm_ctx = c

@@ -18,8 +18,8 @@ import streamlit as st
 
 from core import region, regions
 from core.regions import Region
-from layers import store, views
-from mapview import basemaps
+from layers import store
+from mapview import basemaps, data
 from layers.filters import PARAM_NAMES, Filters, Options, clean_search, parse_query, shown, to_query
 
 __all__ = ["OTHER_PARAMS", "choose_region", "enter_present", "exit_present", "go_view", "init_from_url", "write_url"]
@@ -88,7 +88,7 @@ def init_from_url(opts: Options, token: str | None, ids) -> None:
 def go_view(name: str, opts: Options | None = None, token: str | None = None) -> bool:
     """Show a saved meeting view (layers.views): its filters, basemap and extent. False if there is none."""
     ss = st.session_state
-    found = [v for v in views.list_views(region_gpkg()) if v.name == name]
+    found = [v for v in data.list_views(data.source()) if v.name == name]
     if not found:
         return False
     v = found[0]

@@ -1,20 +1,18 @@
 """关于数据: status definitions, categories, precision classes, sources and licences, plan date."""
-import datetime as dt
-
 import streamlit as st
 
 from core.vocab import CATEGORIES, PLAN_DATE, PRECISIONS, STATUSES
-from mapview import tables, ui
+from mapview import data, tables, ui
 
 c = ui.ctx()
 st.title("关于数据")
-mtime = dt.datetime.fromtimestamp(c.path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+where, mtime = data.describe(c.key)  # the file's name or the database (no password), when the data last changed
 st.markdown(f"""
 **规划依据**：《聊城市贯彻落实突破菏泽鲁西崛起三年行动计划(2023-2025年)实施方案》，
 印发日期 **{PLAN_DATE}**。项目状态依据方案原文的措辞判定，均为截至 {PLAN_DATE} 的状态；
 其后的变化由编辑人员记录（含日期、来源与编辑人）。
 
-**数据文件**：`{c.path.name}`（更新于 {mtime}），共 {len(c.projects)} 个项目、{len(c.counties)} 个县级行政区。
+**数据{"库" if data.is_db(c.key) else "文件"}**：`{where}`（更新于 {mtime}），共 {len(c.projects)} 个项目、{len(c.counties)} 个县级行政区。
 坐标系：WGS84（EPSG:4326）；长度与面积按 CGCS2000 3 度带高斯-克吕格投影、中央经线 117°E（EPSG:4548）计算。
 """)
 

@@ -1,6 +1,6 @@
 """编辑: record status changes and geometry corrections. Needs an editor login; the presentation view never edits.
 
-The login is mapview.login; the tabs are mapview.editing (every write through layers.history, nothing overwritten).
+The login is mapview.login; the tabs are mapview.editing (every write through the store, nothing overwritten).
 """
 from __future__ import annotations
 
@@ -43,12 +43,12 @@ for msg in ss.pop("ed_flash", []):
 tab_status, tab_geom, tab_verify, tab_hist, tab_views = st.tabs(["状态变更", "修正几何", "位置核实", "几何历史与恢复",
                                                                  "会议视图"])
 with tab_status:
-    editing.status_tab(c.path, row, editor)
+    editing.status_tab(c.store, row, editor)
 with tab_geom:
-    editing.geometry_tab(c.path, row, editor, counties)
+    editing.geometry_tab(c.store, row, editor, counties)
 with tab_verify:
-    editing.verify_tab(c.path, row, editor)
+    editing.verify_tab(c.store, row, editor)
 with tab_hist:
-    editing.history_tab(c.path, row, editor, counties)
+    editing.history_tab(c.store, row, editor, counties)
 with tab_views:
     meeting.views_tab(c, editor)

@@ -9,6 +9,7 @@ Add a step: a new file ``NNNN_what.sql`` with the next number; never edit a step
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from core import fields
@@ -67,3 +68,31 @@ def _add_new_fields(conn) -> None:
         for view, types in LAYER_VIEWS.items():
             conn.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM projects WHERE GeometryType(geom) IN "
                          f"({', '.join(repr(t) for t in types)})")
+
+
+def main(argv=None) -> int:
+    """``python -m layers.stores.migrate [URL]``: bring a PostGIS store's schema up to date now (the app and the CLI
+    also do it on first use) and list the steps. URL defaults to $PROJECTMAP_DB."""
+    import argparse
+    import os
+
+    import psycopg
+    p = argparse.ArgumentParser(prog="python -m layers.stores.migrate", description=main.__doc__)
+    p.add_argument("url", nargs="?", default=os.environ.get("PROJECTMAP_DB"), help="postgresql://… ($PROJECTMAP_DB)")
+    url = p.parse_args(argv).url
+    if not url:
+        p.error("no database: give a postgresql:// URL or set PROJECTMAP_DB")
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            applied = migrate(conn)
+            rows = conn.execute("SELECT version, name, applied_at FROM schema_migrations ORDER BY version").fetchall()
+    except psycopg.Error as err:
+        print(f"数据库结构未能升级 / migration failed: {str(err).strip()[:300]}", file=sys.stderr)
+        return 2
+    for version, name, at in rows:
+        print(f"{version:04d} {name} {at:%Y-%m-%d %H:%M}" + ("  (applied now)" if version in applied else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
