@@ -23,6 +23,7 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from core.errors import UserError
 from layers.registry import decode
@@ -37,6 +38,16 @@ SUBJECT_RE = re.compile(r"^((place|river|dataset):\S.*|[a-z0-9][a-z0-9-]{1,63})$
 DATE_RE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
 URL_RE = re.compile(r"^https?://[^\s<>\"']+$")
 RANK = list(EVIDENCE_KINDS)  # strongest first
+# Sites a planner may open from the app: government, university and state-enterprise sites, the news outlets and
+# the data registries the evidence cites. Many pages were only found as copies on unrelated domains (mirrors,
+# aggregators); the app shows those as 第三方转载 without a link — the file and the exports keep every address.
+LINKED_SITES = (
+    "gov.cn", "edu.cn",  # 政府、高校
+    "dzwww.com", "iqilu.com", "qlwb.com.cn", "e23.cn", "sddzinfo.net", "heze.cn",  # 大众网、齐鲁网、齐鲁晚报、舜网、山东工人报、中国菏泽网
+    "163.com", "sina.com.cn", "china.com", "china.com.cn", "cri.cn",  # 网易、新浪、中华网、中国网、国际在线
+    "sdhsg.com", "sdnsbd.com",  # 山东高速集团、山东省南水北调
+    "pypi.org", "npmjs.com", "geonames.org", "wikisource.org",  # 数据与软件包
+)
 
 
 class EvidenceError(UserError):
@@ -53,6 +64,14 @@ class Source:
     url: str = ""
     quote: str = ""
     finding: str = ""
+
+
+def linked(url: str) -> bool:
+    """Whether the app links to `url`: an http(s) address on one of LINKED_SITES (the site or a subdomain)."""
+    if not URL_RE.match(url or ""):
+        return False
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == site or host.endswith("." + site) for site in LINKED_SITES)
 
 
 def load(path: str | Path = DEFAULT_PATH) -> dict[str, list[Source]]:

@@ -40,14 +40,16 @@ def precision_text(precision, precision_m) -> str:
 
 
 def evidence_html(value) -> str:
-    """The evidence (layers.evidence JSON) as escaped HTML: one line per source — kind, title with a link,
-    publisher, date, the quote that places it and what follows from it."""
+    """The evidence (layers.evidence JSON) as escaped HTML: one line per source — kind, title (a link when the page
+    is on a known site: evidence.linked), publisher, date, the quote that places it and what follows from it."""
     lines = []
     for s in evidence.from_json(value):
         kind = EVIDENCE_KINDS.get(s.kind, (s.kind,))[0]
         title = esc(s.title)
-        if s.url.startswith(("https://", "http://")):
+        if evidence.linked(s.url):
             title = f'<a href="{esc(s.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+        elif s.url:
+            title += "（第三方转载网页，未设链接）"
         meta = "，".join(esc(x) for x in (s.publisher, s.date) if x)
         quote = f"「{esc(s.quote)}」" if s.quote else ""
         finding = f"→ {esc(s.finding)}" if s.finding else ""

