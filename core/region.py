@@ -21,7 +21,7 @@ from functools import lru_cache
 from core import regions
 from core.regions import Region
 
-__all__ = ["DEFAULT", "REGION_BOX", "activate", "current", "get", "serve_only", "use"]
+__all__ = ["DEFAULT", "REGION_BOX", "activate", "current", "get", "resolve_with", "serve_only", "use"]
 
 DEFAULT = "liaocheng"
 
@@ -34,11 +34,24 @@ def get(key: str) -> Region:
 
 _current: ContextVar[Region | None] = ContextVar("projectmap_region", default=None)
 _process = [DEFAULT]  # the region of contexts that set none: DEFAULT, or the one a single-region process serves
+_asked: list = []  # [function → a region key or None]: where a context that set none asks (resolve_with)
 
 
 def current() -> Region:
-    """The region of this context: the one set by ``use``/``activate``, else the process's (``serve_only``)."""
-    return _current.get() or get(_process[0])
+    """The region of this context: the one set by ``use``/``activate``, else the one ``resolve_with``'s function
+    names (the app: the session's), else the process's (``serve_only``)."""
+    r = _current.get()
+    if r is not None:
+        return r
+    key = _asked[0]() if _asked else None
+    return get(key if key and key in regions.available() else _process[0])
+
+
+def resolve_with(function) -> None:
+    """Where a context that set no region asks for it: ``function()`` returns a region key or None. The app
+    registers its session's region (mapview.urlstate), so that code run before the page — a widget's callback, in
+    a thread of its own — sees the region of the session that clicked."""
+    _asked[:] = [function]
 
 
 def serve_only(region: Region | str) -> Region:

@@ -4,6 +4,7 @@ Codes are stable (they appear in URLs, exports and the registry); labels are the
 the current region's (core.region), the rest is the same for every region.
 """
 from collections.abc import Mapping
+from types import MappingProxyType
 
 STATUSES = {
     # code: (中文, definition)
@@ -89,11 +90,17 @@ PLAN_DATE = "2023-08-26"
 
 class _RegionCounties(Mapping):
     """adcode → name of the current region's county-level units, in the city's order (config/regions/*.toml,
-    core.region.current()): a live view, so code that reads COUNTIES follows the region of its context."""
+    core.region.current()): a live view, so code that reads COUNTIES follows the region of its context. Each
+    call asks for the current region once (``'冠县' in COUNTIES.values()`` is one lookup, not one per county)."""
 
-    def _names(self) -> dict[str, str]:
+    _last = None  # (region, its names): the region files are read once, so a region is the same object each time
+
+    def _names(self) -> MappingProxyType:
         from core import region  # core.region reads the region files; imported when first asked
-        return region.current().county_names()
+        r, last = region.current(), self._last
+        if last is None or last[0] is not r:
+            last = self._last = (r, MappingProxyType(r.county_names()))
+        return last[1]
 
     def __getitem__(self, adcode):
         return self._names()[adcode]
@@ -104,8 +111,23 @@ class _RegionCounties(Mapping):
     def __len__(self):
         return len(self._names())
 
+    def __contains__(self, adcode):
+        return adcode in self._names()
+
+    def get(self, adcode, default=None):
+        return self._names().get(adcode, default)
+
+    def keys(self):
+        return self._names().keys()
+
+    def values(self):
+        return self._names().values()
+
+    def items(self):
+        return self._names().items()
+
     def __repr__(self):
-        return f"COUNTIES({self._names()!r})"
+        return f"COUNTIES({dict(self._names())!r})"
 
 
 COUNTIES = _RegionCounties()  # 聊城市's eight by default

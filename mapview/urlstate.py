@@ -41,6 +41,17 @@ def _basemap_from_url(params: dict, token: str | None, notices: list[str]) -> st
     return bm
 
 
+def _session_region() -> str | None:
+    """The region key of the session whose script thread asks (None outside a script run)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    return st.session_state.get("pm_region")
+
+
+region.resolve_with(_session_region)  # a widget's callback runs before setup(): it gets the session's region too
+
+
 def choose_region() -> Region:
     """The session's region, made current for this run: the one chosen in the sidebar, else (first run) the
     URL's ``region``; a value that names no region file gives a notice (shown by init_from_url) and the default."""
