@@ -108,3 +108,26 @@ def test_the_api_serves_a_region_under_its_name(heze_gpkg):
         assert len(get("/collections/counties/items?f=json")["features"]) == 9
     finally:
         stop(proc)
+
+
+def test_every_page_opens_for_heze_and_lists_its_counties(liaocheng, heze_gpkg):
+    at = opened(region="heze")
+    for page in sorted((Path(APP).parent / "pages").glob("*.py")):
+        at.switch_page(f"pages/{page.name}").run()
+        assert not at.exception and not at.error, page.name
+        assert at.query_params["region"] in ("heze", ["heze"]), page.name  # the region survives a page switch
+    at.switch_page("pages/2_统计.py").run()
+    heze = [c.name for c in region.get("heze").counties]
+    by_county = at.dataframe[0].value.index.tolist()
+    assert by_county[-1] == "合计" and by_county[:-1] == [n for n in heze if n in by_county]  # 菏泽's, in its order
+    assert {"曹县", "东明县"} <= set(by_county)
+
+
+def test_the_table_is_in_heze_county_sections(heze_gpkg):
+    from layers import order
+    from mapview import tables
+    projects = store.read_projects(heze_gpkg)
+    with region.use("heze"):
+        names = [name for name, _, _ in tables.county_sections(order.ordered(projects))]
+        assert order.SECTIONS == [c.name for c in region.get("heze").counties] + ["全市"]
+    assert names == ["鄄城县", "东明县", "全市"]  # single-county projects in the city's order (371726, 371728), then the rest
