@@ -240,3 +240,43 @@ def test_the_map_page_on_postgis_is_light_and_fresh_payloads_are_kept_for_every_
     kept = pg_app.payload(pg_url, "projects")
     assert kept is not None and kept[1] == ids and (data.CACHE_DIR / name).read_bytes() == kept[0]
     assert data.attributes(key)[1].value("id", pid, "status") == "suspended"
+
+
+# ----------------------------------------------------------------------------------------- every page on PostGIS
+
+PAGES = ["pages/0_地图.py", "pages/1_表格.py", "pages/2_统计.py", "pages/3_导出.py", "pages/4_关于数据.py",
+         "pages/5_待核实.py", "pages/8_变更.py", "pages/9_编辑.py"]
+
+
+def test_every_page_opens_on_postgis_and_exports_what_the_geopackage_would(pg_url, shipped, tmp_path, monkeypatch):
+    """AppTest on a PostGIS store (its GeoPackage path names no file): every page runs; the about page names the
+    database; the export page's files are byte for byte those of the GeoPackage it came from;
+    the changes page lists a change recorded in the database."""
+    from streamlit.testing.v1 import AppTest
+    from layers.filters import Filters
+    from layers.stores import copy_store
+    from layers.stores.pg_conn import safe_label
+    from mapview import data, exports
+    st = open_store(pg_url)
+    copy_store(open_store(shipped[0]), st)
+    monkeypatch.setenv("PROJECTMAP_DB", pg_url)
+    monkeypatch.setenv("PROJECTMAP_GPKG", str(tmp_path / "absent.gpkg"))
+    monkeypatch.delenv("TIANDITU_TOKEN", raising=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        if page == "pages/4_关于数据.py":
+            assert any(f"数据库**：`{safe_label(pg_url)}`" in m.value for m in at.markdown)
+
+    for fmt in ("geojson", "csv"):
+        assert exports.export_bytes(data.key_of(pg_url), Filters(), fmt) == \
+            exports.export_bytes(data.file_key(shipped[0]), Filters(), fmt), fmt
+
+    pid = st.projects()["id"].iloc[0]
+    st.record_status(pid, "suspended", dt.date.today().isoformat(), note="暂缓", editor="甲")
+    at.switch_page("pages/8_变更.py").run()
+    assert not at.exception
+    assert any("个项目中，1 个在" in c.value for c in at.caption)
