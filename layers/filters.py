@@ -335,8 +335,12 @@ def describe(f: Filters, quote=str) -> str:
 _UNSAFE = re.compile(r"[^\w\-]+", re.UNICODE)
 
 
-def filename_stem(f: Filters, date: str, prefix: str = "聊城项目") -> str:
-    """A file-name stem with the date and the filter, e.g. ``聊城项目_2025-03-01_status-under_construction_county-冠县``."""
+def filename_stem(f: Filters, date: str, prefix: str | None = None) -> str:
+    """A file-name stem with the date and the filter, e.g. ``聊城项目_2025-03-01_status-under_construction_county-冠县``
+    (the prefix: the current region's city, core.region)."""
+    if prefix is None:
+        from core import region
+        prefix = f"{region.current().name_zh.removesuffix('市')}项目"
     parts = [prefix, date]
     for name in PARAM_NAMES:
         v = getattr(f, name)

@@ -9,7 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
-from core import fields
+from core import fields, region
 from layers import styles
 
 
@@ -64,6 +64,6 @@ def to_bytes(projects: gpd.GeoDataFrame) -> bytes:
     }, geometry=projects.geometry.values, crs="EPSG:4326")
     with tempfile.TemporaryDirectory(prefix="kml-") as tmp:
         path = Path(tmp) / "projects.kml"
-        pyogrio.write_dataframe(out, path, driver="KML", layer="聊城规划项目",
+        pyogrio.write_dataframe(out, path, driver="KML", layer=f"{region.current().name_zh.removesuffix('市')}规划项目",
                                 dataset_options={"NameField": "Name", "DescriptionField": "Description"})
         return _add_styles(path.read_bytes(), list(projects["category"].astype(str)))

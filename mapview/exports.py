@@ -8,6 +8,7 @@ import datetime as dt
 import geopandas as gpd
 import streamlit as st
 
+from core import region
 from layers import bundle, export, offline_html, printmap
 from layers.filters import Filters, apply, describe, filename_stem
 from layers.selection import Selection
@@ -38,7 +39,7 @@ def _selection(key: tuple, filters: Filters) -> Selection:
     chosen = apply(projects, filters)
     description = describe(filters)
     return Selection(chosen, counties, filters, None, description,
-                     "聊城市重点项目" + ("（筛选）" if description else ""))
+                     f"{region.current().name_zh}重点项目" + ("（筛选）" if description else ""))
 
 
 @st.cache_data(show_spinner="生成导出文件…", max_entries=24)
@@ -61,7 +62,7 @@ def export_bytes(key: tuple, filters: Filters, fmt: str) -> bytes:
 def file_name(filters: Filters, fmt: str, today: dt.date | None = None) -> str:
     today = today or dt.date.today()
     if fmt == "sheets":
-        return f"聊城项目_{today.isoformat()}_县区图册.pdf"
+        return f"{region.current().name_zh.removesuffix('市')}项目_{today.isoformat()}_县区图册.pdf"
     return filename_stem(filters, today.isoformat()) + {**FORMATS, **MAPS}[fmt][1]
 
 

@@ -131,3 +131,24 @@ def test_the_table_is_in_heze_county_sections(heze_gpkg):
         names = [name for name, _, _ in tables.county_sections(order.ordered(projects))]
         assert order.SECTIONS == [c.name for c in region.get("heze").counties] + ["全市"]
     assert names == ["鄄城县", "东明县", "全市"]  # single-county projects in the city's order (371726, 371728), then the rest
+
+
+def test_heze_outputs_are_named_for_heze(heze_gpkg):
+    import datetime as dt
+    import io
+    import zipfile
+
+    from layers import bundle, selection
+    from layers.filters import Filters
+    from mapview import exports
+    day = dt.date(2025, 3, 1)
+    with region.use("heze"):
+        sel = selection.select(heze_gpkg, county=["曹县"])
+        assert sel.title == "菏泽市重点项目（筛选）" and len(sel.projects) == 2
+        with zipfile.ZipFile(io.BytesIO(bundle.to_bytes(sel))) as z:
+            readme = z.read(next(n for n in z.namelist() if n.lower().startswith("readme"))).decode("utf-8")
+        assert exports.file_name(Filters(county=("曹县",)), "geojson", day).startswith("菏泽项目_2025-03-01_county-曹县")
+        assert exports.file_name(Filters(), "sheets", day) == "菏泽项目_2025-03-01_县区图册.pdf"
+    assert readme.startswith("菏泽市 2023—2025 年重点项目") and "聊城" not in readme
+    assert "各项目状态截至其来源日期" in readme  # 菏泽 has no plan date: each row's own source dates it
+    assert exports.file_name(Filters(), "sheets", day) == "聊城项目_2025-03-01_县区图册.pdf"  # the default unchanged
