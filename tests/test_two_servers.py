@@ -72,6 +72,10 @@ def test_every_committed_write_bumps_the_change_counter_once_and_views_keep_the_
     with psycopg.connect(pg_url, autocommit=True) as conn:  # a write from outside the app (psql, QGIS) counts too
         conn.execute("UPDATE projects SET name = name || '' WHERE id = %s", (pid,))
     assert st.version() == v0 + 3
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # the database drops the kept connection: reopened
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                     "AND pid <> pg_backend_pid()")
+    assert st.version() == v0 + 3
     from layers.stores.migrate import main  # python -m layers.stores.migrate: the steps, nothing left to apply
     assert main([pg_url]) == 0
     listed = capsys.readouterr().out

@@ -96,8 +96,9 @@ def snapshot(url: str):
         conn.close()
 
 
-_SHARED: dict[str, psycopg.Connection] = {}
+_SHARED: dict[str, psycopg.Connection] = {}  # URL → connection, most recently used last
 _SHARED_LOCK = threading.Lock()
+SHARED_MAX = 4  # databases a process keeps a connection to (an app server has one; tests open many)
 
 
 def shared(url: str, sql: str, args=()) -> list[tuple]:
@@ -106,9 +107,12 @@ def shared(url: str, sql: str, args=()) -> list[tuple]:
     not a connection; reopened once if the server closed it."""
     with _SHARED_LOCK:
         for attempt in (1, 2):
-            conn = _SHARED.get(url)
+            conn = _SHARED.pop(url, None)
             if conn is None or conn.closed:
-                conn = _SHARED[url] = connect(url, autocommit=True)
+                conn = connect(url, autocommit=True)
+            _SHARED[url] = conn
+            while len(_SHARED) > SHARED_MAX:
+                _SHARED.pop(next(iter(_SHARED))).close()
             try:
                 return conn.execute(sql, args).fetchall()
             except psycopg.OperationalError as err:  # the server restarted or dropped us: once more, anew
