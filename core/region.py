@@ -4,9 +4,11 @@ The region is a context, not a global: ``current()`` is the region of this threa
 two sessions of the app, each in its own script thread, can show two cities at once, and a test that builds 菏泽
 inside ``use("heze")`` leaves 聊城 as every other test's region.
 
-    with region.use("heze"):        # the build, a test
+    with region.use("heze"):        # a build, a test: 菏泽 inside the block only
         region.current().bbox
-    region.activate(region.load_default())   # the app, at the start of every script run (no reset: the run's thread)
+    region.activate("heze")         # the app, at the start of each script run (mapview.urlstate.choose_region)
+    region.resolve_with(fn)         # the app: a thread that set none (a widget's callback) asks fn (the session)
+    region.serve_only("heze")       # a process serving one region (the OGC API server and its request threads)
 
 What follows the current region: the county vocabulary (core.vocab.COUNTIES), the registry's county check, the
 gazetteer's and the geocoder's box checks, the county boundaries, the metric CRS, the build's paths, the app's
@@ -81,5 +83,5 @@ def use(region: Region | str):
         _current.reset(token)
 
 
-REGION_BOX = get(DEFAULT).bbox  # the default region's box (lon min, lat min, lon max, lat max), for code not yet
-# told of regions (layers.views, layers.printmap); region-aware code asks current().bbox
+REGION_BOX = get(DEFAULT).bbox  # the default region's box (lon min, lat min, lon max, lat max): the river readers'
+# default extent (geo.rivers, geo.gshhg, geo.ngcc_rivers: Liaocheng's river courses); the rest asks current().bbox
