@@ -25,7 +25,7 @@ __all__ = ["TABLE", "attributes", "bounds", "code_digest", "county_names", "dige
 TABLE = "web_payloads"
 PROJECT_TABLES = ("projects_point", "projects_line", "projects_polygon")  # = layers.store.PROJECT_LAYERS
 COUNTIES_TABLE = "counties"
-KINDS = {"projects": PROJECT_TABLES, "counties": (COUNTIES_TABLE,)}
+KINDS = {"projects": PROJECT_TABLES, "bulk": PROJECT_TABLES, "counties": (COUNTIES_TABLE,)}  # bulk: layers.bulkpayload
 
 _DDL = f"""CREATE TABLE IF NOT EXISTS "{TABLE}" (
     kind TEXT NOT NULL, variant TEXT NOT NULL, digest TEXT NOT NULL, ids TEXT NOT NULL, body BLOB NOT NULL,
@@ -120,9 +120,11 @@ def make(counties, projects) -> dict[str, tuple[bytes, list[str]]]:
     from layers import webmap
     from layers.escape import safe_json
 
+    from layers import bulkpayload
     p = webmap.project_data(projects)
     order = p.pop("rows")
-    return {"projects": (safe_json(p).encode("utf-8"), [str(projects["id"].iloc[i]) for i in order]),
+    ids = [str(projects["id"].iloc[i]) for i in order]
+    return {"projects": (safe_json(p).encode("utf-8"), ids), "bulk": (bulkpayload.encode(p), ids),
             "counties": (safe_json(webmap.county_data(counties)).encode("utf-8"), [])}
 
 

@@ -24,7 +24,7 @@ from layers.webpayload import code_digest
 __all__ = ["state", "attributes", "county_names", "list_views", "digest", "payload", "keep", "store_in"]
 
 log = logging.getLogger("projectmap")
-_TABLE_OF = {"projects": "projects", "counties": "counties"}
+_TABLE_OF = {"projects": "projects", "bulk": "projects", "counties": "counties"}
 
 
 def state(url: str) -> tuple[int, bool]:
