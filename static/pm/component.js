@@ -11,11 +11,12 @@ window.pmPrefetched = {};  // URL → promise of its JSON (map.js' pmFetch takes
 (function () {
   var map = null, base = null, clicks = 0, scripts = false, pending = null;
 
-  function prefetch(url) {
+  function prefetch(url, bulk) {  // bulk: the binary payload's geometry part (static/pm/bulk.js)
     if (url && !window.pmPrefetched[url]) {
-      window.pmPrefetched[url] = fetch(url).then(function (r) {
+      var init = bulk ? {headers: {Range: "bytes=0-" + (bulk.bytes - 1)}} : undefined;
+      window.pmPrefetched[url] = fetch(url, init).then(function (r) {
         if (!r.ok) { throw new Error("HTTP " + r.status); }
-        return r.json();
+        return bulk ? r.arrayBuffer() : r.json();
       });
       window.pmPrefetched[url].catch(function () { /* reported when the map asks for it */ });
     }
@@ -74,13 +75,13 @@ window.pmPrefetched = {};  // URL → promise of its JSON (map.js' pmFetch takes
     if (key !== base) { base = key; create(a); } else { map.invalidateSize(); pmUpdate(map, a.options); }
   }
 
-  // the sidebar's legend-filter (a sibling frame, same origin) hides and shows at once, before the rerun answers
+  // the sidebar's legend-filter (in the page, same origin) hides and shows at once, before the rerun answers
   window.pmLocal = function (name, codes) { if (map) { pmLocalFilter(map, name, codes); } };
 
   window.addEventListener("message", function (e) {
     if (e.source !== window.parent || !e.data || e.data.type !== "streamlit:render") { return; }
     var a = JSON.parse(e.data.args.args);
-    prefetch(a.options.countiesUrl); prefetch(a.options.projectsUrl);
+    prefetch(a.options.countiesUrl); prefetch(a.options.projectsUrl, a.options.bulk);
     last = a; resize(a);  // the frame's height at once, the map when the scripts are there
     render(a);
   });

@@ -100,12 +100,12 @@ def offline_browser(playwright, viewport=(1600, 1000)):
         browser.close()
 
 
-LEGEND_FRAME = 'iframe[title="mapview.legendfilter.pm_legend"]'
+LEGEND = '[data-testid="pm-legend-filter"]'  # inside the component's shadow root (Playwright's CSS pierces it)
 
 
 def legend_checkbox(page, name):
-    """A status or category checkbox of the sidebar's legend-filter (its own frame), by its label (str or regex)."""
-    return page.locator(LEGEND_FRAME).content_frame.get_by_role("checkbox", name=name)
+    """A status or category checkbox of the sidebar's legend-filter, by its label (str or regex)."""
+    return page.locator(LEGEND).get_by_role("checkbox", name=name)
 
 
 def map_frame(page):

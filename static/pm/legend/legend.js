@@ -1,53 +1,44 @@
 /* The sidebar's legend-filter: each status and category with its map symbol and count, a checkbox to show or hide
- * it. Streamlit's component protocol (API version 1) by hand, as in ../component.js. Labels and symbols come
- * escaped (our own SVG markup) from Python; a change sends {name, on: [codes], n} back. */
-"use strict";
+ * it. A Streamlit v2 component (in the page, no frame): Streamlit calls the default export with each run's data —
+ * the groups as UTF-8 JSON bytes, labels and symbols already escaped (our own SVG markup) in Python. A change sends
+ * the trigger "pick" = {name, on: [codes]} back, and tells the map frame what to hide at once. */
+const DECODER = new TextDecoder();
 
-(function () {
-  var box = document.getElementById("legend"), changes = 0;
-
-  function send(type, extra) {
-    window.parent.postMessage(Object.assign({isStreamlitMessage: true, type: type}, extra || {}), "*");
-  }
-
-  function render(groups) {
-    var h = "";
-    groups.forEach(function (g) {
-      h += "<h3>" + g.title + (g.hint ? " <small>" + g.hint + "</small>" : "") + "</h3>";
-      g.rows.forEach(function (r) {
-        h += "<label class=\"" + (r.on ? "" : "off") + "\"><input type=\"checkbox\" data-group=\"" + g.name +
-          "\" value=\"" + r.code + "\"" + (r.on ? " checked" : "") + "><span class=\"sw\">" + r.swatch +
-          "</span><span class=\"txt\">" + r.label + "<span class=\"n\">（" + r.n + "）</span></span></label>";
-      });
+function render(box, groups) {
+  let h = "";
+  groups.forEach(function (g) {
+    h += "<h3>" + g.title + (g.hint ? " <small>" + g.hint + "</small>" : "") + "</h3>";
+    g.rows.forEach(function (r) {
+      h += "<label class=\"" + (r.on ? "" : "off") + "\"><input type=\"checkbox\" data-group=\"" + g.name +
+        "\" value=\"" + r.code + "\"" + (r.on ? " checked" : "") + "><span class=\"sw\">" + r.swatch +
+        "</span><span class=\"txt\">" + r.label + "<span class=\"n\">（" + r.n + "）</span></span></label>";
     });
-    box.innerHTML = h;
-    send("streamlit:setFrameHeight", {height: document.documentElement.scrollHeight});
+  });
+  box.innerHTML = h;
+}
+
+/* The map (a frame of this page) hides and shows at once; the rerun's answer then agrees. */
+function showAtOnce(name, on, all) {
+  const f = document.querySelector("iframe[title=\"mapview.mapcomponent.pm_map\"]");
+  try {
+    if (f && f.contentWindow.pmLocal) { f.contentWindow.pmLocal(name, on.length && on.length < all ? on : null); }
+  } catch (e) { /* no map on this page */ }
+}
+
+export default function (component) {
+  const box = component.parentElement.querySelector(".pm-legend-filter");
+  box.pmSend = component.setTriggerValue;  // the latest run's sender
+  if (!box.pmListening) {
+    box.pmListening = true;
+    box.addEventListener("change", function (e) {
+      const name = e.target.getAttribute("data-group");
+      e.target.parentNode.classList.toggle("off", !e.target.checked);
+      const boxes = box.querySelectorAll("input[data-group=\"" + name + "\"]");
+      const on = Array.prototype.filter.call(boxes, function (i) { return i.checked; }).map(function (i) { return i.value; });
+      box.pmSend("pick", {name: name, on: on});
+      showAtOnce(name, on, boxes.length);
+    });
   }
-
-  /* The map (a sibling frame of the same page) hides and shows at once; the rerun's answer then agrees. */
-  function showAtOnce(name, on, all) {
-    try {
-      var f = window.parent.document.querySelector("iframe[title=\"mapview.mapcomponent.pm_map\"]");
-      if (f && f.contentWindow.pmLocal) { f.contentWindow.pmLocal(name, on.length && on.length < all ? on : null); }
-    } catch (e) { /* no map on this page */ }
-  }
-
-  box.addEventListener("change", function (e) {
-    var name = e.target.getAttribute("data-group");
-    e.target.parentNode.classList.toggle("off", !e.target.checked);
-    var on = Array.prototype.map.call(box.querySelectorAll("input[data-group=\"" + name + "\"]:checked"),
-      function (i) { return i.value; });
-    changes += 1;
-    send("streamlit:setComponentValue", {value: {name: name, on: on, n: changes}, dataType: "json"});
-    showAtOnce(name, on, box.querySelectorAll("input[data-group=\"" + name + "\"]").length);
-  });
-
-  window.addEventListener("message", function (e) {
-    if (e.source !== window.parent || !e.data || e.data.type !== "streamlit:render") { return; }
-    render(JSON.parse(e.data.args.groups));
-  });
-  window.addEventListener("resize", function () {
-    send("streamlit:setFrameHeight", {height: document.documentElement.scrollHeight});
-  });
-  send("streamlit:componentReady", {apiVersion: 1});
-})();
+  const data = component.data;
+  render(box, JSON.parse(typeof data === "string" ? data : DECODER.decode(data)));
+}
