@@ -28,6 +28,7 @@ import struct
 import sys
 import zlib
 from array import array
+from functools import lru_cache
 
 from layers.escape import safe_json
 
@@ -163,6 +164,7 @@ def popup(body: bytes, i: int) -> list[str]:
     return [block["s"][j] for j in block["v"][i % header["chunk"]]]
 
 
+@lru_cache(maxsize=16)  # files are named by their content's hash
 def file_geometry_end(path: str | os.PathLike) -> int:
     """`geometry_end` of the payload file at `path`, reading its header only."""
     with open(path, "rb") as fh:

@@ -167,6 +167,8 @@ class Payload:
     bounds: list | None
     url: str | None = None
     visible: str | None = None
+    bulk: dict | None = None  # the binary payload of large data (layers.bulkpayload): {"bytes": geometry end}
+    ids: list | None = None  # with bulk: the feature ids in the file's order (to find the project to locate)
 
 
 def bitset(flags) -> str:
@@ -186,6 +188,14 @@ class MapOptions:
     bbox: tuple | None = None  # (W, S, E, N) to show instead of the whole city (a meeting view's extent)
 
 
+def _bulk(projects: Payload, locate: str | None) -> dict | None:
+    """What static/pm/bulk.js reads: the bytes to fetch first, the position of the project to locate (-1: none)."""
+    if projects.bulk is None:
+        return None
+    ids = projects.ids or []
+    return dict(projects.bulk, locate=ids.index(locate) if locate in ids else -1)
+
+
 def map_options(counties: Payload, projects: Payload, legend: str, opts: MapOptions, tiles: bool) -> dict:
     """What map.js reads (O)."""
     return {
@@ -197,7 +207,8 @@ def map_options(counties: Payload, projects: Payload, legend: str, opts: MapOpti
         "popupWidth": 520 if opts.present else 420,
         "locate": esc(opts.locate) if opts.locate else None,
         "bounds": [[opts.bbox[1], opts.bbox[0]], [opts.bbox[3], opts.bbox[2]]] if opts.bbox else counties.bounds,
-        "canvas": projects.count > CANVAS_THRESHOLD,
+        "canvas": projects.count > CANVAS_THRESHOLD or projects.bulk is not None,
+        "bulk": _bulk(projects, opts.locate),
         "legend": legend,
         "projectsUrl": projects.url,
         "visible": projects.visible,

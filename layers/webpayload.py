@@ -117,10 +117,9 @@ def payload(path: str | os.PathLike, kind: str, variant: str = "wgs84") -> tuple
 
 def make(counties, projects) -> dict[str, tuple[bytes, list[str]]]:
     """The payloads ({kind: (serialised payload, feature ids in its order)}) of GeoDataFrames in EPSG:4326."""
-    from layers import webmap
+    from layers import bulkpayload, webmap
     from layers.escape import safe_json
 
-    from layers import bulkpayload
     p = webmap.project_data(projects)
     order = p.pop("rows")
     ids = [str(projects["id"].iloc[i]) for i in order]

@@ -24,7 +24,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import region
-from layers import safe_write, store as gpkg_store, webpayload
+from layers import bulkpayload, safe_write, store as gpkg_store, webpayload
 from layers.filters import Filters, Options, options_from
 from layers.records import Records
 from layers.stores import DB_ENV, is_db_url
@@ -176,7 +176,8 @@ def _made_here(key: tuple[str, int, int], kind: str, gcj02: bool) -> tuple[bytes
             return safe_json(d).encode("utf-8"), [], d["bounds"]
         d = webmap.project_data(projects, gcj02=True)
         rows = d.pop("rows")
-        return safe_json(d).encode("utf-8"), [str(projects["id"].iloc[i]) for i in rows], None
+        body = bulkpayload.encode(d) if kind == "bulk" else safe_json(d).encode("utf-8")
+        return body, [str(projects["id"].iloc[i]) for i in rows], None
     items = webpayload.make(counties, projects)
     _keep(key, items)
     body, ids = items[kind]
@@ -229,11 +230,15 @@ def county_payload(key: tuple[str, int, int], gcj02: bool) -> Payload:
 
 def project_payload(key: tuple[str, int, int], shown: Records, filters: Filters, gcj02: bool) -> Payload:
     """The map's project layer: URL of the full (cached) file + a bitset of the features that pass the filter
-    (`shown`: the rows that pass it)."""
-    name, ids, _ = _file(key, "projects", gcj02)
+    (`shown`: the rows that pass it). Above layers.bulkpayload.bulk_min() projects, the binary file drawn on one
+    canvas (static/pm/bulk.js)."""
+    kind = "bulk" if len(attributes(key)[1]) > bulkpayload.bulk_min() else "projects"
+    name, ids, _ = _file(key, kind, gcj02)
     url = assets.static_url(f"cache/{name}")
+    bulk = {"bytes": bulkpayload.file_geometry_end(CACHE_DIR / name)} if kind == "bulk" else None
+    more = {"bulk": bulk, "ids": ids} if bulk else {}
     if filters.is_empty():
-        return Payload(None, len(ids), None, url=url)
+        return Payload(None, len(ids), None, url=url, **more)
     shown = set(shown["id"])
     flags = [i in shown for i in ids]
-    return Payload(None, sum(flags), None, url=url, visible=bitset(flags))
+    return Payload(None, sum(flags), None, url=url, visible=bitset(flags), **more)

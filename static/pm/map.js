@@ -23,7 +23,8 @@ function pmDrawMap(map, C, O, P) {
   var draw = function (P) { map._pm.P = P; pmProjects(map, O, P); };
   el.setAttribute("data-pm-renderer", O.canvas ? "canvas" : "svg");
   if (C && P) { withCounties(C); draw(P); return; }  // everything inline (the offline HTML file): synchronous
-  Promise.all([C ? Promise.resolve(C) : pmFetch(O.countiesUrl), P ? Promise.resolve(P) : pmFetch(O.projectsUrl)])
+  Promise.all([C ? Promise.resolve(C) : pmFetch(O.countiesUrl),
+    P ? Promise.resolve(P) : O.bulk ? pmBulkFetch(O) : pmFetch(O.projectsUrl)])  // bulk: static/pm/bulk.js
     .then(function (both) { pmMark("pm-data"); withCounties(both[0]); draw(both[1]); })
     .catch(function (e) { pmLoadFailed(map, e); });
 }
@@ -289,6 +290,7 @@ function pmPasses(st, P, i) {
 
 /* The features that pass the filter (O.visible) on the map, the others off it; the project to locate opened. */
 function pmProjects(map, O, P) {
+  if (O.bulk) { return pmBulk(map, O, P); }  // province-scale data: one canvas (static/pm/bulk.js)
   var st = map._pm;
   if (st.built !== P) { pmBuild(map, O, P); }
   var a = st.all, g = st.layers, bits = O.visible === null ? null : atob(O.visible), drawn = 0, target = null;

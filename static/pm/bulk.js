@@ -1,0 +1,275 @@
+/* Province-scale data (tens of thousands of projects and more): every project drawn on ONE canvas from the binary
+ * payload of layers/bulkpayload.py, instead of one Leaflet layer per feature (map.js' pmBuild).
+ *
+ * map.js hands over when O.bulk is set (Python decides: layers.bulkpayload.bulk_min): pmBulkFetch loads the geometry
+ * part of the file (an HTTP Range request), pmBulk applies the filter — the same bitset and legend toggles as the
+ * small-data path — and redraws. A click finds the feature under the mouse (the topmost, as drawn) and fetches the
+ * popup texts of its block of features; the texts are escaped in Python and only concatenated here (pmPopup).
+ */
+/* exported pmBulkFetch, pmBulk */
+"use strict";
+
+var PM_MAX_LAT = 85.0511287798;
+
+function pmBulkFetch(O) {
+  var url = O.projectsUrl, early = window.pmPrefetched && window.pmPrefetched[url];  // component.js' head start
+  var got = early || fetch(url, {headers: {Range: "bytes=0-" + (O.bulk.bytes - 1)}}).then(function (r) {
+    if (!r.ok) { throw new Error("HTTP " + r.status); }
+    return r.arrayBuffer();
+  });
+  return got.then(function (buf) { return pmBulkParse(buf, url); });
+}
+
+/* The header and typed-array views of the sections; coordinates projected once to Web Mercator units (0…1). */
+function pmBulkParse(buf, url) {
+  var dv = new DataView(buf);
+  if (dv.getUint32(0, false) !== 0x504d4231) { throw new Error("not a bulk map payload"); }  // "PMB1"
+  var hlen = dv.getUint32(4, true), base = 8 + hlen;
+  var H = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, hlen)));
+  function view(T, name) { var s = H.sections[name]; return new T(buf, base + s[0], s[1]); }
+  var B = {H: H, url: url, buf: buf, base: base, n: H.n, kind: view(Uint8Array, "kind"),
+    style: view(Uint16Array, "style"), radius: view(Uint32Array, "radius"), parts: view(Uint32Array, "parts"),
+    coords: view(Uint32Array, "coords"), xy: view(Int32Array, "xy"), on: new Uint8Array(H.n), blocks: {}};
+  var xy = B.xy, u = B.u = new Float64Array(xy.length), box = B.box = new Float64Array(4 * B.n);
+  for (var v = 0; v < xy.length; v += 2) {
+    var lat = Math.max(-PM_MAX_LAT, Math.min(PM_MAX_LAT, xy[v + 1] / 1e6)) * Math.PI / 180;
+    u[v] = xy[v] / 1e6 / 360 + 0.5;
+    u[v + 1] = 0.5 - Math.log(Math.tan(Math.PI / 4 + lat / 2)) / (2 * Math.PI);
+  }
+  for (var i = 0; i < B.n; i++) {
+    var a = B.coords[B.parts[i]], e = B.coords[B.parts[i + 1]], b = 4 * i;
+    box[b] = box[b + 1] = Infinity; box[b + 2] = box[b + 3] = -Infinity;
+    for (var j = a; j < e; j++) {
+      box[b] = Math.min(box[b], u[2 * j]); box[b + 1] = Math.min(box[b + 1], u[2 * j + 1]);
+      box[b + 2] = Math.max(box[b + 2], u[2 * j]); box[b + 3] = Math.max(box[b + 3], u[2 * j + 1]);
+    }
+  }
+  B.groups = pmBulkGroups(B);
+  return B;
+}
+
+/* Features by (kind, style), areas first, then lines, then points — the small-data path's draw order. */
+function pmBulkGroups(B) {
+  var byKey = {}, groups = [];
+  for (var i = 0; i < B.n; i++) {
+    var key = B.kind[i] * 65536 + B.style[i];
+    if (!byKey[key]) { byKey[key] = {kind: B.kind[i], k: B.style[i], list: []}; groups.push(byKey[key]); }
+    byKey[key].list.push(i);
+  }
+  groups.sort(function (a, b) { return b.kind - a.kind; });  // stable: first appearance within a kind
+  groups.forEach(function (g) { g.list = Uint32Array.from(g.list); });
+  return groups;
+}
+
+/* Points shrink when zoomed out (a province at zoom 7: ~2 px), full size from zoom 11. */
+function pmBulkRadius(R, zoom) {
+  return Math.max(1.5, Math.min(R, R * Math.pow(2, (zoom - 11) / 2)));
+}
+
+function pmBulkDash(s) {
+  return s.dashArray ? String(s.dashArray).split(/[ ,]+/).map(Number) : [];
+}
+
+function pmBulkPath(ctx, B, i, sc, ox, oy, R) {
+  var u = B.u, kind = B.kind[i];
+  for (var p = B.parts[i]; p < B.parts[i + 1]; p++) {
+    var a = B.coords[p], e = B.coords[p + 1];
+    for (var j = a; j < e; j++) {
+      var x = u[2 * j] * sc - ox, y = u[2 * j + 1] * sc - oy;
+      if (kind === 0) { ctx.moveTo(x + R, y); ctx.arc(x, y, R, 0, 2 * Math.PI); }
+      else if (j === a) { ctx.moveTo(x, y); } else { ctx.lineTo(x, y); }
+    }
+    if (kind === 2) { ctx.closePath(); }
+  }
+}
+
+function pmBulkPaint(ctx, s, kind) {
+  if (kind !== 1 && s.fill !== false) {
+    ctx.globalAlpha = s.fillOpacity === undefined ? 0.2 : s.fillOpacity;
+    ctx.fillStyle = s.fillColor || s.color;
+    ctx.fill(kind === 2 ? "evenodd" : "nonzero");
+  }
+  if (s.weight !== 0) {
+    ctx.setLineDash(pmBulkDash(s));
+    if (s.casing && kind !== 0) {
+      ctx.globalAlpha = s.opacity; ctx.lineWidth = s.weight + 3; ctx.strokeStyle = s.casing; ctx.stroke();
+    }
+    ctx.globalAlpha = s.opacity === undefined ? 1 : s.opacity;
+    ctx.lineWidth = s.weight === undefined ? 3 : s.weight;
+    ctx.strokeStyle = s.color;
+    ctx.lineCap = s.lineCap || "round"; ctx.lineJoin = "round";
+    ctx.stroke();
+  }
+}
+
+/* One canvas for every project: Leaflet's canvas renderer (size, panning, zoom animation) with our own drawing. */
+var PmBulkCanvas = L.Canvas.extend({
+  _draw: function () {
+    var B = this._pmB, map = this._map, b = this._bounds;
+    if (!B || !map || !b) { return; }
+    var ctx = this._ctx, sc = 256 * Math.pow(2, map.getZoom()), org = map.getPixelOrigin();
+    var R = pmBulkRadius(this._pmR, map.getZoom()), m = 20 / sc;
+    var x0 = (b.min.x + org.x) / sc - m, y0 = (b.min.y + org.y) / sc - m;
+    var x1 = (b.max.x + org.x) / sc + m, y1 = (b.max.y + org.y) / sc + m;
+    ctx.save();
+    for (var g = 0; g < B.groups.length; g++) {
+      var G = B.groups[g], s = B.H.styles[G.k], any = false;
+      ctx.beginPath();
+      for (var n = 0; n < G.list.length; n++) {
+        var i = G.list[n], q = 4 * i;
+        if (!B.on[i] || B.box[q] > x1 || B.box[q + 2] < x0 || B.box[q + 1] > y1 || B.box[q + 3] < y0) { continue; }
+        pmBulkPath(ctx, B, i, sc, org.x, org.y, R);
+        any = true;
+        if (G.kind === 2) { pmBulkPaint(ctx, s, 2); ctx.beginPath(); any = false; }  // areas one by one (holes)
+      }
+      if (any) { pmBulkPaint(ctx, s, G.kind); }
+    }
+    ctx.restore();
+  }
+});
+
+/* Distance from p to the segment a–b (all in pixels). */
+function pmBulkSeg(px, py, ax, ay, bx, by) {
+  var dx = bx - ax, dy = by - ay, l = dx * dx + dy * dy;
+  var t = l ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / l)) : 0;
+  return Math.hypot(px - ax - t * dx, py - ay - t * dy);
+}
+
+function pmBulkHits(B, i, px, py, sc, R, tol) {
+  var u = B.u, kind = B.kind[i], inside = false, s = B.H.styles[B.style[i]];
+  for (var p = B.parts[i]; p < B.parts[i + 1]; p++) {
+    var a = B.coords[p], e = B.coords[p + 1];
+    for (var j = a; j < e; j++) {
+      var x = u[2 * j] * sc, y = u[2 * j + 1] * sc;
+      if (kind === 0) { if (Math.hypot(px - x, py - y) <= R + tol) { return true; } continue; }
+      var k = j + 1 < e ? j + 1 : (kind === 2 ? a : -1);
+      if (k < 0) { continue; }
+      var xk = u[2 * k] * sc, yk = u[2 * k + 1] * sc;
+      if (pmBulkSeg(px, py, x, y, xk, yk) <= (s.weight || 3) / 2 + tol) { return true; }
+      if (kind === 2 && ((y > py) !== (yk > py)) && px < (xk - x) * (py - y) / (yk - y) + x) { inside = !inside; }
+    }
+  }
+  return inside && s.fill !== false;
+}
+
+/* The topmost drawn feature at a container point, or -1. */
+function pmBulkFind(map, B, cp, R) {
+  var sc = 256 * Math.pow(2, map.getZoom()), org = map.getPixelOrigin();
+  var lp = map.containerPointToLayerPoint(cp), px = lp.x + org.x, py = lp.y + org.y, tol = 3, m = (R + 8) / sc;
+  var ux = px / sc, uy = py / sc;
+  for (var g = B.groups.length - 1; g >= 0; g--) {
+    var list = B.groups[g].list;
+    for (var n = list.length - 1; n >= 0; n--) {
+      var i = list[n], q = 4 * i;
+      if (!B.on[i] || B.box[q] - m > ux || B.box[q + 2] + m < ux || B.box[q + 1] - m > uy || B.box[q + 3] + m < uy) {
+        continue;
+      }
+      if (pmBulkHits(B, i, px, py, sc, R, tol)) { return i; }
+    }
+  }
+  return -1;
+}
+
+/* The popup texts of feature i: its block of features, fetched once (a Range request) and inflated. */
+function pmBulkBlock(B, i) {
+  var k = Math.floor(i / B.H.chunk);
+  if (!B.blocks[k]) {
+    var a = B.base + B.H.chunks[k], e = B.base + B.H.chunks[k + 1];
+    var bytes = B.buf.byteLength >= e ? Promise.resolve(B.buf.slice(a, e)) :
+      fetch(B.url, {headers: {Range: "bytes=" + a + "-" + (e - 1)}}).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.arrayBuffer().then(function (buf) { return r.status === 206 ? buf : buf.slice(a, e); });
+      });
+    B.blocks[k] = bytes.then(function (buf) {
+      var stream = new Blob([buf]).stream().pipeThrough(new DecompressionStream("deflate"));
+      return new Response(stream).json();
+    });
+    B.blocks[k].catch(function () { delete B.blocks[k]; });
+  }
+  return B.blocks[k].then(function (blk) { return blk.v[i % B.H.chunk].map(function (j) { return blk.s[j]; }); });
+}
+
+function pmBulkLatLng(B, i) {
+  var v = B.coords[B.parts[i]];
+  return L.latLng(B.xy[2 * v + 1] / 1e6, B.xy[2 * v] / 1e6);
+}
+
+function pmBulkBounds(B, i) {
+  var b = L.latLngBounds([]);
+  for (var j = B.coords[B.parts[i]]; j < B.coords[B.parts[i + 1]]; j++) {
+    b.extend([B.xy[2 * j + 1] / 1e6, B.xy[2 * j] / 1e6]);
+  }
+  return b;
+}
+
+function pmBulkOpen(map, B, i, at) {
+  var st = map._pm, O = st.O, ll = B.kind[i] === 0 ? pmBulkLatLng(B, i) : at;
+  pmPopupPadding(map);
+  return pmBulkBlock(B, i).then(function (texts) {
+    var v = texts.map(function (_, j) { return j; });
+    var html = pmPopup({strings: texts, labels: B.H.labels, excerpt: B.H.excerpt}, v);
+    var popup = L.popup({maxWidth: Math.min(O.popupWidth, map.getSize().x - 60), className: "pm-popup-wrap",
+      autoPanPaddingTopLeft: [10, 10], autoPanPaddingBottomRight: st.pad}).setLatLng(ll).setContent(html);
+    popup.openOn(map);
+    if (B.kind[i] === 0) { st.halo.show({getLatLng: function () { return ll; }}, B.radius[i]); }
+    popup.on("remove", st.halo.hide);
+    map.getContainer().setAttribute("data-pm-popup", String(i));
+  }).catch(function (e) { pmLoadFailed(map, e); });
+}
+
+function pmBulkBuild(map, O, B) {
+  var st = map._pm;
+  if (st.bulkLayer) { map.removeLayer(st.bulkLayer); }
+  var layer = st.bulkLayer = new PmBulkCanvas({pane: "overlayPane", padding: 0.3});
+  layer._pmB = B; layer._pmR = O.pointRadius;
+  layer.addTo(map);
+  st.halo = st.halo || pmErrorHalo(map);
+  st.built = B;
+  var el = map.getContainer(), R = function () { return pmBulkRadius(O.pointRadius, map.getZoom()); };
+  el.setAttribute("data-pm-renderer", "bulk");
+  map.on("click", function (e) {
+    var i = pmBulkFind(map, B, e.containerPoint, R());
+    if (i >= 0) { pmBulkOpen(map, B, i, e.latlng); }
+  });
+  var pending = false;
+  map.on("mousemove", function (e) {  // the pointer over a project, as over a Leaflet layer
+    if (pending) { return; }
+    pending = true;
+    requestAnimationFrame(function () {
+      pending = false;
+      el.style.cursor = pmBulkFind(map, B, e.containerPoint, R()) >= 0 ? "pointer" : "";
+    });
+  });
+  window.pmBulk = {map: map, B: B, point: function (i) { return map.latLngToContainerPoint(pmBulkLatLng(B, i)); },
+    latlng: function (i) { return pmBulkLatLng(B, i); }};
+}
+
+/* The features that pass the filter (O.visible, the legend's local toggles) drawn; the project to locate opened. */
+function pmBulk(map, O, B) {
+  var st = map._pm;
+  if (st.built !== B) { pmBulkBuild(map, O, B); }
+  var bits = O.visible === null || O.visible === undefined ? null : atob(O.visible), drawn = 0, off = [];
+  var local = st.local || {}, hidden = st.hidden || {status: {}, category: {}};
+  B.H.styles.forEach(function (s, k) {
+    off[k] = !!((local.status && !local.status[s.s]) || (local.category && !local.category[s.c]) ||
+      hidden.status[s.s] || hidden.category[s.c]);
+  });
+  for (var i = 0; i < B.n; i++) {
+    var on = (bits === null || ((bits.charCodeAt(i >> 3) >> (i & 7)) & 1) === 1) && !off[B.style[i]];
+    B.on[i] = on ? 1 : 0;
+    drawn += on ? 1 : 0;
+  }
+  map.closePopup(); st.halo.hide();
+  st.bulkLayer._redraw();
+  var target = O.bulk.locate;
+  if (target >= 0 && O.locate !== st.located && B.on[target]) {
+    var bounds = pmBulkBounds(B, target);
+    if (B.kind[target] === 0) { map.setView(bounds.getCenter(), 12); }
+    else { map.fitBounds(bounds, {maxZoom: 12, padding: [40, 40]}); }
+    pmBulkOpen(map, B, target, bounds.getCenter());
+  }
+  st.located = O.locate;
+  map.getContainer().setAttribute("data-pm-projects", String(drawn));
+  map.getContainer().setAttribute("data-pm-shown", String(drawn));
+  pmMark("pm-drawn");
+}
