@@ -6,13 +6,37 @@ next to the script, treats the app as an old-style multipage app (pages known by
 run once in this server. So the first visit after a start that asks for a sub-page (a shared link to /table) met
 Streamlit's English "Page not found" dialog. Telling Streamlit before the first session that this app navigates
 itself avoids it. (`streamlit run app.py` still works, with that one dialog.)
+
+It also imports the app's modules while the server starts, so the first visit does not wait for them.
 """
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def _preload() -> None:
+    """Import what every page run needs (Streamlit's elements, our mapview modules) once the server's runtime is up
+    (before, Streamlit's configuration would be read ahead of the command line's options); quietly — outside a
+    session Streamlit warns that there is no script context."""
+    import logging
+
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner_utils import script_run_context
+
+    while not Runtime.exists():
+        time.sleep(0.05)
+    quiet = logging.getLogger(script_run_context.__name__)
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        import mapview.mapcomponent, mapview.meeting, mapview.timing, mapview.ui  # noqa: E401, F401
+    finally:
+        quiet.setLevel(level)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,6 +44,8 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False  # what st.navigation itself sets on its first run
+    sys.path.insert(0, str(APP.parent))
+    threading.Thread(target=_preload, name="preload", daemon=True).start()
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     cli.main()
 
