@@ -1,6 +1,7 @@
 """Synthetic GeoPackages following the layers/store.py contract — for tests (small, with hostile names) and
-benchmarks (10k / 50k projects). County polygons are plain rectangles tiling Liaocheng's extent: good enough to
-exercise the app, not geography."""
+benchmarks (10k / 50k projects in the city, 50k / 200k in a province). County polygons are plain rectangles tiling
+Liaocheng's extent (`extent="city"`) or Shandong's rough box (`extent="province"`, issue 11 item 6: the region's
+counties as a 4 × 2 grid over the province): good enough to exercise the app, not geography."""
 from __future__ import annotations
 
 import json
@@ -15,6 +16,7 @@ from core.vocab import CATEGORIES, COUNTIES, PRECISIONS, STATUSES, VOCABS
 from layers import store, webpayload
 
 W, S, E, N = 115.27, 35.79, 116.56, 37.04
+EXTENTS = {"city": (W, S, E, N), "province": (114.8, 34.4, 122.7, 38.4)}  # Liaocheng; Shandong, roughly
 
 HOSTILE_NAMES = [
     "<script>alert(1)</script>示范工程",
@@ -27,13 +29,14 @@ STACKED = (10, 11)  # ids P00010 and P00011 share one point (both are points: i 
 AGENCIES = ["市水利局", "市交通运输局", "市发展改革委", "市住房城乡建设局", "市自然资源和规划局", "市卫生健康委"]
 
 
-def county_frame() -> gpd.GeoDataFrame:
+def county_frame(extent: str = "city") -> gpd.GeoDataFrame:
+    w, s, e, n = EXTENTS[extent]
     rows = []
     for i, (adcode, name) in enumerate(COUNTIES.items()):
         col, row = i % 4, i // 4
-        dx, dy = (E - W) / 4, (N - S) / 2
+        dx, dy = (e - w) / 4, (n - s) / 2
         rows.append({"adcode": adcode, "name": name,
-                     "geometry": box(W + col * dx, S + row * dy, W + (col + 1) * dx, S + (row + 1) * dy)})
+                     "geometry": box(w + col * dx, s + row * dy, w + (col + 1) * dx, s + (row + 1) * dy)})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 
@@ -44,15 +47,15 @@ def _filler(f: fields.Field):
     return {"number": 0.0, "year": None, "json": "[]"}.get(f.kind, "")
 
 
-def project_frame(n: int, hostile: bool = True, seed: int = 7) -> gpd.GeoDataFrame:
+def project_frame(n: int, hostile: bool = True, seed: int = 7, extent: str = "city") -> gpd.GeoDataFrame:
     rnd = random.Random(seed)
-    counties = county_frame()
+    counties = county_frame(extent)
+    names, bounds = list(counties["name"]), [g.bounds for g in counties.geometry]  # not .iloc per row: 200k rows
     cats, stats, precs = list(CATEGORIES), list(STATUSES), list(PRECISIONS)
     rows = []
     for i in range(n):
         ci = i % len(counties)
-        c = counties.iloc[ci]
-        minx, miny, maxx, maxy = c.geometry.bounds
+        minx, miny, maxx, maxy = bounds[ci]
         x = rnd.uniform(minx + 0.01, maxx - 0.01)
         y = rnd.uniform(miny + 0.01, maxy - 0.01)
         kind = i % 10
@@ -71,7 +74,7 @@ def project_frame(n: int, hostile: bool = True, seed: int = 7) -> gpd.GeoDataFra
             "name": name,
             "aliases": f"别名{i};alias-{i}",
             "category": cats[i % len(cats)],
-            "county": c["name"] if i % 17 else f"{c['name']};{counties.iloc[(ci + 1) % 8]['name']}",
+            "county": names[ci] if i % 17 else f"{names[ci]};{names[(ci + 1) % len(names)]}",
             "status": stats[i % len(stats)],
             "target_year": [2023, 2024, 2025, None][i % 4],
             "lead_agency": AGENCIES[i % len(AGENCIES)],
@@ -94,14 +97,15 @@ def project_frame(n: int, hostile: bool = True, seed: int = 7) -> gpd.GeoDataFra
     return gdf
 
 
-def write_gpkg(path: str | Path, n: int = 30, hostile: bool = True, seed: int = 7, payloads: bool = True) -> Path:
+def write_gpkg(path: str | Path, n: int = 30, hostile: bool = True, seed: int = 7, payloads: bool = True,
+               extent: str = "city") -> Path:
     """Write a GeoPackage with the `counties` layer and projects split by geometry type — and, as `layers build`
     does, the map's prebuilt payloads (layers.webpayload) unless `payloads=False`."""
     path = Path(path)
     if path.exists():
         path.unlink()
-    county_frame().to_file(path, layer=store.COUNTIES_LAYER, driver="GPKG", engine="pyogrio")
-    projects = project_frame(n, hostile=hostile, seed=seed)
+    county_frame(extent).to_file(path, layer=store.COUNTIES_LAYER, driver="GPKG", engine="pyogrio")
+    projects = project_frame(n, hostile=hostile, seed=seed, extent=extent)
     gtype = projects.geometry.geom_type
     for geom_type, layer in store.PROJECT_LAYERS.items():
         part = projects[gtype == geom_type]
@@ -112,7 +116,8 @@ def write_gpkg(path: str | Path, n: int = 30, hostile: bool = True, seed: int = 
     return path
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m benchmarks.synthetic OUT.gpkg [N] [city|province]
     import sys
-    out = write_gpkg(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 30)
+    out = write_gpkg(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 30,
+                     extent=sys.argv[3] if len(sys.argv) > 3 else "city")
     print(out)
