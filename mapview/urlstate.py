@@ -11,14 +11,12 @@ title. A value that is not a region file's name is a notice and the default regi
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from urllib.parse import parse_qsl
 
 import streamlit as st
 
 from core import region, regions
 from core.regions import Region
-from layers import store
 from mapview import basemaps, data
 from layers.filters import PARAM_NAMES, Filters, Options, clean_search, parse_query, shown, to_query
 
@@ -64,11 +62,6 @@ def choose_region() -> Region:
             ss.pm_region_notice = (f"链接中的地区“{shown(raw)}”无法识别，已显示{region.get(region.DEFAULT).name_zh}。"
                                    f"可选：{'、'.join(region.get(k).name_zh for k in regions.available())}。")
     return region.activate(ss.pm_region)
-
-
-def region_gpkg() -> Path:
-    """The current region's GeoPackage (layers.store.gpkg_path: $PROJECTMAP_GPKG moves the default region's)."""
-    return store.gpkg_path(region=region.current())
 
 
 def init_from_url(opts: Options, token: str | None, ids) -> None:
