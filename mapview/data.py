@@ -150,18 +150,36 @@ KEEP_FILES = 24
 
 
 def _write_cached(kind: str, body: bytes) -> str:
+    """The file of `body` under static/cache/, named by its content hash; written if missing, else marked as just
+    used (its mtime): the folder keeps the KEEP_FILES most recently used files of each kind."""
     name = f"{kind}-{hashlib.sha256(body).hexdigest()[:24]}.json"
     target = CACHE_DIR / name
-    if not target.exists():
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=CACHE_DIR, suffix=".part")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(body)
-        os.replace(tmp, target)
-        old = sorted(CACHE_DIR.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime)[:-KEEP_FILES]
-        for p in old:
-            p.unlink(missing_ok=True)
+    if target.exists():
+        try:
+            os.utime(target)
+        except OSError:  # pruned meanwhile (map_file's caller writes it again) or not ours to touch
+            pass
+        return name
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=CACHE_DIR, suffix=".part")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(body)
+    os.replace(tmp, target)
+    _prune(kind)
     return name
+
+
+def _prune(kind: str) -> None:
+    """Remove all but the KEEP_FILES most recently used files of `kind` — other servers of the same folder may be
+    pruning at the same moment: a file already gone is skipped."""
+    dated = []
+    for p in CACHE_DIR.glob(f"{kind}-*.json"):
+        try:
+            dated.append((p.stat().st_mtime, p))
+        except FileNotFoundError:
+            continue
+    for _, p in sorted(dated)[:-KEEP_FILES]:
+        p.unlink(missing_ok=True)
 
 
 def _made_here(key: tuple[str, int, int], kind: str, gcj02: bool) -> tuple[bytes, list[str], list | None]:
