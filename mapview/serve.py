@@ -34,7 +34,8 @@ def _preload() -> None:
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        import mapview.mapcomponent, mapview.meeting, mapview.timing, mapview.ui  # noqa: E401, F401
+        # not mapview.mapcomponent itself: a v1 component is registered only when declared inside a script run
+        import layers.legend, layers.webmap, mapview.basemaps, mapview.meeting, mapview.timing, mapview.ui  # noqa: E401, F401
     finally:
         quiet.setLevel(level)
 
