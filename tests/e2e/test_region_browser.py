@@ -48,3 +48,24 @@ def test_clicking_a_heze_county_filters_to_it_in_that_region(server, page, heze_
     expect(page).to_have_url(re.compile(r"region=heze"))
     expect(frame.locator("[data-pm-projects]")).to_have_attribute("data-pm-projects", "2")
     expect(page.get_by_text(re.compile(r"县\(市、区\)：曹县"))).to_be_visible()
+
+
+def test_two_sessions_of_one_server_show_two_regions(server, browser_context, heze_gpkg):
+    """Each session's script runs in its own thread with its own region: a county click in one never reads the
+    other's counties."""
+    heze, liaocheng = browser_context.new_page(), browser_context.new_page()
+    try:
+        heze.goto(server + "/?region=heze")
+        liaocheng.goto(server + "/")
+        wait_map_drawn(heze), wait_map_drawn(liaocheng)
+        map_frame(heze).locator(".pm-county-label span", has_text="曹县").click()
+        map_frame(liaocheng).locator(".pm-county-label span", has_text="冠县").click()
+        expect(heze).to_have_url(re.compile(r"region=heze.*county=%E6%9B%B9%E5%8E%BF|county=%E6%9B%B9%E5%8E%BF.*region=heze"))
+        expect(liaocheng).to_have_url(re.compile(r"county=%E5%86%A0%E5%8E%BF"))  # 冠县
+        assert "region=" not in liaocheng.url
+        expect(heze.get_by_role("heading", name="菏泽市 2023—2025 年重点项目地图")).to_be_visible()
+        expect(liaocheng.get_by_role("heading", name="聊城市 2023—2025 年重点项目地图")).to_be_visible()
+        expect(map_frame(heze).locator("[data-pm-projects]")).to_have_attribute("data-pm-projects", "2")
+    finally:
+        heze.close()
+        liaocheng.close()
