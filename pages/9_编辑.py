@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mapview import data, editing, login, meeting, ui
+from core import fields
+from layers import order
 from layers.escape import md
+from mapview import data, editing, login, meeting, ui
 
 c = ui.ctx()
 ss = st.session_state
 st.title("编辑项目")
 
 if c.present or ss.get("pm_present") or st.query_params.get("mode") == "present":
-    st.info("演示模式下不能编辑。请退出演示模式后再编辑。 / Editing is not available in presentation mode.")
+    st.info("演示模式下不能编辑。请退出演示模式后再编辑。")
     st.stop()
 
 secrets = ui.secrets()
@@ -28,8 +30,8 @@ top[0].caption(f"已登录：{md(editor.label)}。每条记录都会写明编辑
 top[1].button("退出登录", on_click=st.logout if editor.via == "oidc" else login.logout)
 
 counties, projects = data.geo(c.key)  # the geometry tabs draw and check geometries
-projects = projects.sort_values(["category", "name"], kind="stable")
-labels = {r.id: f"{r.name}（{r.id}）" for r in projects.itertuples()}
+labels = {r.id: f"{r.name}（{fields.display('county', r.county) or '跨县'}）"  # the code stays out of sight
+          for r in sorted(projects.itertuples(), key=lambda r: order.name_key(r.name))}  # 拼音顺序, as the table
 if not labels:
     st.warning("GeoPackage 中没有项目。")
     st.stop()

@@ -236,3 +236,13 @@ def test_browser_edit_page_login_and_offline_draw_tools(tmp_path):
         expect(page.get_by_text("演示模式下不能编辑")).to_be_visible(timeout=30000)
         expect(page.get_by_label("用户名")).to_have_count(0)
         expect(page.get_by_role("button", name="保存状态变更")).to_have_count(0)
+
+
+def test_the_project_list_is_in_pinyin_order_with_the_county_and_no_code(env):
+    from layers import order
+    at = _login(_open())
+    box = at.selectbox(key="ed_project")
+    names = [o.rsplit("（", 1)[0] for o in box.options]
+    assert names == sorted(names, key=order.name_key) and len(names) > 5
+    assert not any(pid in o for o in box.options for pid in ("P001", "P002"))  # the codes stay out of sight
+    assert all(o.endswith("）") for o in box.options)
