@@ -1,4 +1,4 @@
-"""聊城市重点项目地图 — entry point: `streamlit run app.py`.
+"""The project map — entry point: `python -m mapview.serve` (what ./run.sh runs; `streamlit run app.py` works too).
 
 A router (st.navigation): shared set-up (data, filters in session + URL, legend-filter sidebar) runs first, then the
 chosen page from `pages/`. Every `pages/*.py` is listed, so pages added later (e.g. editing) appear by themselves.
