@@ -1,9 +1,11 @@
 """Regions as configuration: one TOML file per city in ``config/regions/`` (issue 11, item 5).
 
 A region file names the city (GB/T 2260 adcode, Chinese and pinyin name), its county-level units by adcode and
-name in the city's order, a bounding box, the metric CRS for lengths and areas, the plan it maps and the paths of
-its registry, evidence and gazetteer. The file name is the region's key (``liaocheng``, ``heze``), the value a URL
-would carry (``?region=heze``).
+name in the city's order, a bounding box, the metric CRS for lengths and areas, the plan it maps, the paths of
+its registry, evidence and gazetteer, the GeoPackage a build writes, and the required registry fields its sources
+cannot fill (``may_be_empty``: 菏泽 has no plan sections to cite). The file name is the region's key
+(``liaocheng``, ``heze``), the value a URL would carry (``?region=heze``). Which region is current is core.region's
+business.
 
     region = regions.load("heze")
     region.counties[0].name, region.metric_crs, region.registry, region.gpkg

@@ -179,6 +179,9 @@ def test_typos_swapped_boxes_and_missing_files_are_errors():
     assert "does not exist" in check(GOOD.replace("heze/evidence.csv", "heze/nowhere.csv"))
     assert "inside the repository" in check(GOOD.replace('"data/regions/heze/gazetteer.csv"', '"../gazetteer.csv"'))
     assert "not valid TOML" in check("adcode = ")
+    assert "must end in .gpkg" in check(GOOD.replace('heze/heze.gpkg"', 'heze/heze.sqlite"'))
+    assert "may_be_empty: must be a list" in check(GOOD.replace('may_be_empty = ["lead_agency", "plan_section"]',
+                                                                'may_be_empty = "lead_agency"'))
     all_at_once = check(GOOD.replace('adcode = "371700"', 'adcode = "37"').replace('name_zh = "菏泽市"', ""))
     assert "adcode" in all_at_once and "name_zh: missing" in all_at_once
 
