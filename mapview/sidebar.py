@@ -44,7 +44,7 @@ def _filters(c: Context) -> None:
 
 def _region() -> None:
     """The region picker: the cities of config/regions/ by their Chinese names; only when there is a choice."""
-    keys = regions.available()
+    keys = sorted(regions.available(), key=lambda k: (k != region.DEFAULT, k))  # the default region first
     if len(keys) < 2:
         return
     st.session_state.w_region = region.current().key
