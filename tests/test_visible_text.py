@@ -12,7 +12,7 @@ from tests.visible_text import ALLOWED, CITATIONS, latin_words, data_words
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 MACHINE = ("编号", "代码")
-CITED = {"来源", "发布者", "原文短句", "链接"}
+CITED = {"来源", "发布者", "原文短句", "链接", "第三方转载网址（未核实）"}
 # The evidence team's notes on how a source gave the position (由此得出) still name code and datasets
 # (geo/rivers.py, place:…, CIA World Data Bank II, NGCC): data, not page text; reported, left out here.
 NOTES = {"由此得出"}
