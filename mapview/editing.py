@@ -12,6 +12,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
+from core import region
 from core.errors import UserError
 from core.vocab import PRECISIONS, STATUSES, VERIFICATION_STATES, label
 from geo import upload
@@ -197,7 +198,7 @@ def _from_drawing(store, row, editor, counties, kinds) -> None:
 def geometry_tab(store, row, editor, counties) -> None:
     kinds = upload.allowed_kinds_for(row["category"])
     st.caption(f"该类别接受的几何：{upload.kinds_zh(kinds)}。上传文件不超过 {upload.MAX_BYTES // 2**20} MB；"
-               "坐标须在聊城范围内。检查不通过时不会做任何更改。")
+               f"坐标须在{region.current().name_zh}范围内。检查不通过时不会做任何更改。")
     how = st.radio("方式", ["上传文件", "在地图上绘制"], horizontal=True, key="ed_geom_how")
     (_from_upload if how == "上传文件" else _from_drawing)(store, row, editor, counties, kinds)
 

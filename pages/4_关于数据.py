@@ -1,19 +1,26 @@
 """关于数据: status definitions, categories, precision classes, sources and licences, plan date."""
 import streamlit as st
 
-from core.vocab import CATEGORIES, PLAN_DATE, PRECISIONS, STATUSES
+from core import region
+from core.vocab import CATEGORIES, PRECISIONS, STATUSES
+from layers.escape import md
 from mapview import data, tables, ui
 
 c = ui.ctx()
 st.title("关于数据")
 where, mtime = data.describe(c.key)  # the file's name or the database (no password), when the data last changed
+plan = region.current()
+if plan.plan_date:
+    basis = (f"**规划依据**：《{md(plan.plan_title)}》，印发日期 **{plan.plan_date}**。项目状态依据方案原文的措辞判定，"
+             f"均为截至 {plan.plan_date} 的状态；其后的变化由编辑人员记录（含日期、来源与编辑人）。")
+else:  # no plan text held (e.g. 菏泽): each row cites its own public sources
+    basis = (f"**规划依据**：{md(plan.plan_title)}（落实{md(plan.plan_implements)}）。项目状态为各自来源发布时的状态"
+             "（来源及日期见下方“来源”表）；其后的变化由编辑人员记录（含日期、来源与编辑人）。")
 st.markdown(f"""
-**规划依据**：《聊城市贯彻落实突破菏泽鲁西崛起三年行动计划(2023-2025年)实施方案》，
-印发日期 **{PLAN_DATE}**。项目状态依据方案原文的措辞判定，均为截至 {PLAN_DATE} 的状态；
-其后的变化由编辑人员记录（含日期、来源与编辑人）。
+{basis}
 
 **数据{"库" if data.is_db(c.key) else "文件"}**：`{where}`（更新于 {mtime}），共 {len(c.projects)} 个项目、{len(c.counties)} 个县级行政区。
-坐标系：WGS84（EPSG:4326）；长度与面积按 CGCS2000 3 度带高斯-克吕格投影、中央经线 117°E（EPSG:4548）计算。
+坐标系：WGS84（EPSG:4326）；长度与面积按 CGCS2000 3 度带高斯-克吕格投影（{md(plan.metric_crs)}）计算。
 """)
 
 st.subheader("项目状态")

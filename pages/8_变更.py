@@ -10,7 +10,7 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from core.vocab import PLAN_DATE
+from core import region
 from mapview import assets, changes, maps, ui
 
 c = ui.ctx()
@@ -25,7 +25,9 @@ since = cols[1].date_input("自此日期之后的变更", value=max(today - dt.t
 only_changed = cols[2].checkbox("只显示有变更的项目", key="ch_only_changed")
 
 v = changes.view(c, as_of.isoformat(), since.isoformat(), only_changed)
-st.caption(f"{as_of.isoformat()} 的状态；规划文本中的状态截至 {PLAN_DATE}。当前筛选的 {len(v.projects)} 个项目中，"
+plan_date = region.current().plan_date
+basis = f"规划文本中的状态截至 {plan_date}" if plan_date else "登记表中的状态为各自来源发布时的状态"
+st.caption(f"{as_of.isoformat()} 的状态；{basis}。当前筛选的 {len(v.projects)} 个项目中，"
            f"{v.n_changed} 个在 {since.isoformat()} 之后有变更（状态按生效日期，几何按记录日期）。")
 if assets.check():
     m = maps.snapshot_map(c, v.shown, f"{as_of.isoformat()} · 共 {len(v.shown)} 个项目")

@@ -152,3 +152,14 @@ def test_heze_outputs_are_named_for_heze(heze_gpkg):
     assert readme.startswith("菏泽市 2023—2025 年重点项目") and "聊城" not in readme
     assert "各项目状态截至其来源日期" in readme  # 菏泽 has no plan date: each row's own source dates it
     assert exports.file_name(Filters(), "sheets", day) == "聊城项目_2025-03-01_县区图册.pdf"  # the default unchanged
+
+
+def test_the_about_page_names_each_regions_own_plan(liaocheng, heze_gpkg):
+    at = opened(region="heze")
+    at.switch_page("pages/4_关于数据.py").run()
+    text = " ".join(m.value for m in at.markdown)
+    assert region.get("heze").plan_title in text and "聊城市贯彻落实" not in text and "各自来源" in text
+    at = opened()
+    at.switch_page("pages/4_关于数据.py").run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "聊城市贯彻落实" in text and "2023-08-26" in text
