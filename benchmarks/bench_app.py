@@ -12,8 +12,9 @@ ratios, and against the targets of issue 13 (met / not met).
 
 Where the time goes (the app): the script's phases (mapview.timing: data, sidebar, page, map component) and the
 browser's timeline (navigation → script run → map frame → data fetched → drawn), printed as a breakdown. A
-separate, profiled run (pyinstrument, $PROJECTMAP_PROFILE_DIR) keeps its profiles and the timelines in
-benchmarks/results/ — the measured runs are never profiled. Results: benchmarks/results/.
+separate, profiled run (pyinstrument, $PROJECTMAP_PROFILE_DIR; the browser's sampled CPU profile per script file,
+app beside floor) keeps its profiles and the timelines in benchmarks/results/ — the measured runs are never profiled
+(they record only the browser's main-thread busy time). Results: benchmarks/results/.
 """
 from __future__ import annotations
 
@@ -97,6 +98,32 @@ def js_heap_mb(page) -> float:
     return metrics.get("JSHeapUsedSize", 0) / 1e6
 
 
+class MainThread:
+    """The browser's main-thread work for one page (every same-origin frame shares that thread): busy seconds
+    (CDP Performance TaskDuration) and, with `profile`, the sampled CPU time per script file — what the open
+    costs the browser, less sensitive to a loaded machine than the wall clock."""
+
+    def __init__(self, page, profile: bool = False):
+        self.cdp, self.profile = page.context.new_cdp_session(page), profile
+        self.cdp.send("Performance.enable")
+        if profile:
+            self.cdp.send("Profiler.enable")
+            self.cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+            self.cdp.send("Profiler.start")
+
+    def busy_s(self) -> float:
+        return {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}["TaskDuration"]
+
+    def by_script_ms(self) -> dict[str, float]:
+        prof, out = self.cdp.send("Profiler.stop")["profile"], {}
+        nodes = {n["id"]: n["callFrame"] for n in prof["nodes"]}
+        for node, dt in zip(prof["samples"], prof["timeDeltas"]):
+            frame = nodes[node]
+            name = frame["url"].split("/")[-1].split("?")[0] or frame["functionName"] or "(native)"
+            out[name] = out.get(name, 0) + dt / 1000
+        return dict(sorted(out.items(), key=lambda kv: -kv[1])[:25])
+
+
 def runlog(path: Path) -> list[dict]:
     if not path.exists():
         return []
@@ -172,7 +199,8 @@ def _dbg(*a):
         print("  ..", *a, flush=True)
 
 
-def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Path, env: dict | None = None) -> dict:
+def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Path, env: dict | None = None,
+            profile: bool = False) -> dict:
     log = workdir / f"runlog-{kind}.jsonl"
     log.unlink(missing_ok=True)
     out = {"kind": kind}
@@ -199,7 +227,11 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Pa
         out["open_cold_s"] = open_and_wait(cold)  # first session: server caches empty
         cold.close()
         page = ctx.new_page()
+        main_thread = MainThread(page, profile=profile)
         out["open_s"] = open_and_wait(page)  # a later session (what a planner opening the link sees)
+        out["main_thread_s"] = main_thread.busy_s()
+        if profile:
+            out["main_thread_by_script_ms"] = main_thread.by_script_ms()
         frame = map_frame(page)
         _dbg("drawn", out["open_s"])
         out["js_heap_mb"] = js_heap_mb(page)
@@ -271,9 +303,16 @@ def _measure_all(sizes: list[str], tmp: Path, profile_dir: Path | None = None) -
             all_results[f"{size} ({n} projects)"] = res
         if profile_dir is not None and "shipped" in sizes:  # a separate run: profiling slows what it measures
             profile_dir.mkdir(parents=True, exist_ok=True)
-            r = measure("app", ROOT / "app.py", store.gpkg_path(), len(store.read_projects(store.gpkg_path())), p,
-                        tmp, env={"PROJECTMAP_PROFILE_DIR": str(profile_dir)})
+            n = len(store.read_projects(store.gpkg_path()))
+            r = measure("app", ROOT / "app.py", store.gpkg_path(), n, p, tmp,
+                        env={"PROJECTMAP_PROFILE_DIR": str(profile_dir)}, profile=True)
+            r["floor"] = measure("floor", floor_script, store.gpkg_path(), n, p, tmp, profile=True)
             (profile_dir / "timeline.json").write_text(json.dumps(r, indent=2, ensure_ascii=False))
+            app_ms, floor_ms = r["main_thread_by_script_ms"], r["floor"]["main_thread_by_script_ms"]
+            (profile_dir / "browser_main_thread.txt").write_text(
+                f"browser main thread, sampled CPU ms per script file during a warm open (app busy "
+                f"{r['main_thread_s']:.2f} s, floor {r['floor']['main_thread_s']:.2f} s)\n" +
+                "".join(f"{ms:9.1f}  {floor_ms.get(name, 0):9.1f}  {name}\n" for name, ms in app_ms.items()))
             print(f"profiles and timeline: {profile_dir}", flush=True)
     return all_results
 
