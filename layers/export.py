@@ -70,7 +70,8 @@ def geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:
         gdf = gdf.assign(_feature_id=gdf["id"])
         options["ID_FIELD"] = "_feature_id"
     buf = io.BytesIO()
-    pyogrio.write_dataframe(gdf, buf, driver="GeoJSON", layer="projects", layer_options=options)
+    # use_arrow: the same bytes, ~3x faster (200k projects: issue 11 item 6's export target)
+    pyogrio.write_dataframe(gdf, buf, driver="GeoJSON", layer="projects", layer_options=options, use_arrow=True)
     return buf.getvalue()
 
 

@@ -9,8 +9,11 @@ several values comma-separated. Unknown values are dropped and reported (never a
 """
 from __future__ import annotations
 
+import operator
 import re
+from collections import Counter
 from dataclasses import dataclass, field, fields, replace
+from itertools import compress
 from typing import Iterable, Mapping
 from urllib.parse import urlencode
 
@@ -95,16 +98,16 @@ def options_from(gdf: Table) -> Options:
     """Vocabulary values plus whatever else the data holds (so nothing in the data is unfilterable)."""
     opts = Options()
     for col, name in (("status", "status"), ("category", "category")):
-        for v in sorted({str(v) for v in gdf[col] if not is_missing(v)} if col in gdf else []):
+        for v in sorted({str(v) for v in _distinct(gdf[col]) if not is_missing(v)} if col in gdf else []):
             if v not in getattr(opts, name):
                 getattr(opts, name).append(v)
     if "county" in gdf:
-        seen = {c for v in gdf["county"] for c in parts(v)}
+        seen = {c for v in _distinct(gdf["county"]) for c in parts(v)}
         opts.county += sorted(seen - set(opts.county))
     if "lead_agency" in gdf:
-        opts.agency = sorted({a for v in gdf["lead_agency"] for a in parts(v)})
+        opts.agency = sorted({a for v in _distinct(gdf["lead_agency"]) for a in parts(v)})
     if "target_year" in gdf:
-        tokens = {year_token(v) for v in gdf["target_year"]}
+        tokens = {year_token(v) for v in _distinct(gdf["target_year"])}
         opts.year = sorted(tokens - {NO_YEAR}) + ([NO_YEAR] if NO_YEAR in tokens else [])
     return opts
 
@@ -212,6 +215,24 @@ def share_query(f: Filters) -> str:
     return "?" + urlencode(q, safe=",") if q else ""
 
 
+def _distinct(column):
+    """The distinct values of a column (each tested or split once, not once per row: 200 000 rows share a few
+    hundred values); the column itself when a value is unhashable."""
+    try:
+        return set(column)
+    except TypeError:
+        return column
+
+
+def _per_row(column, test):
+    """test(value) for every row, computed once per distinct value."""
+    try:
+        memo = {v: test(v) for v in set(column)}
+    except TypeError:
+        return map(test, column)
+    return map(memo.__getitem__, column)
+
+
 def _flags(gdf: Table, f: Filters) -> list[bool]:
     """Which rows pass every filter, as booleans — plain Python over the columns, so that a pandas DataFrame and
     layers.records.Records are filtered by the very same code (and the map page needs neither pandas nor numpy)."""
@@ -219,7 +240,7 @@ def _flags(gdf: Table, f: Filters) -> list[bool]:
 
     def keep(column, test):
         nonlocal m
-        m = [k and test(v) for k, v in zip(m, gdf[column])]
+        m = list(map(operator.and_, m, _per_row(gdf[column], test)))
 
     if f.status:
         keep("status", set(f.status).__contains__)
@@ -280,7 +301,10 @@ def facets(gdf: Table, f: Filters) -> dict[str, dict[str, int]]:
         masks = [m for other, m in own.items() if other != name]
         column = gdf[_FACET_COLUMN[name]]
         if masks:
-            column = [v for v, *keep in zip(column, *masks) if all(keep)]
+            both = masks[0]
+            for m in masks[1:]:
+                both = map(operator.and_, both, m)
+            column = compress(column, both)
         out[name] = _counts(column, name)
     return out
 
@@ -298,15 +322,20 @@ _FACET_COLUMN = {"status": "status", "category": "category", "county": "county",
 
 def _counts(column, name: str) -> dict[str, int]:
     out: dict[str, int] = {}
-    for v in column:
+    column = list(column)
+    try:  # each distinct value handled once, in order of first appearance
+        seen = Counter(column).items()
+    except TypeError:
+        seen = ((v, 1) for v in column)
+    for v, n in seen:
         if name in ("county", "agency"):  # lists: each value counts once per project that has it
             for part in parts(v):
-                out[part] = out.get(part, 0) + 1
+                out[part] = out.get(part, 0) + n
         elif name == "year":
             t = year_token(v)
-            out[t] = out.get(t, 0) + 1
+            out[t] = out.get(t, 0) + n
         elif not is_missing(v):
-            out[str(v)] = out.get(str(v), 0) + 1
+            out[str(v)] = out.get(str(v), 0) + n
     return out
 
 

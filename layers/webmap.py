@@ -174,11 +174,10 @@ class Payload:
 def bitset(flags) -> str:
     """Booleans → base64 little-endian bitset (bit i of byte i>>3), decoded by map.js' pmVisible."""
     flags = list(flags)
-    out = bytearray((len(flags) + 7) // 8)
-    for i, on in enumerate(flags):
-        if on:
-            out[i >> 3] |= 1 << (i & 7)
-    return base64.b64encode(bytes(out)).decode("ascii")
+    if not flags:
+        return ""
+    bits = "".join(["1" if on else "0" for on in reversed(flags)])  # one big integer, bit i = flags[i]
+    return base64.b64encode(int(bits, 2).to_bytes((len(flags) + 7) // 8, "little")).decode("ascii")
 
 
 @dataclass

@@ -26,7 +26,7 @@ import streamlit as st
 from core import region
 from layers import bulkpayload, safe_write, store as gpkg_store, webpayload
 from layers.filters import Filters, Options, options_from
-from layers.records import Records
+from layers.records import Records, share_values
 from layers.stores import DB_ENV, is_db_url
 from layers.webmap import Payload, bitset
 from mapview import assets
@@ -107,7 +107,7 @@ def attributes(key: tuple[str, int, int]) -> tuple[list[str], Records]:
     session, not copied on each run: read-only."""
     light = _light(key)
     names, rows = light.attributes(key[0])
-    return light.county_names(key[0]), Records(names, rows)
+    return light.county_names(key[0]), Records(names, share_values(rows))
 
 
 @st.cache_resource(max_entries=4)
@@ -257,6 +257,5 @@ def project_payload(key: tuple[str, int, int], shown: Records, filters: Filters,
     more = {"bulk": bulk, "ids": ids} if bulk else {}
     if filters.is_empty():
         return Payload(None, len(ids), None, url=url, **more)
-    shown = set(shown["id"])
-    flags = [i in shown for i in ids]
+    flags = list(map(set(shown["id"]).__contains__, ids))
     return Payload(None, sum(flags), None, url=url, visible=bitset(flags), **more)

@@ -205,7 +205,10 @@ function pmBulkBounds(B, i) {
 function pmBulkOpen(map, B, i, at) {
   var st = map._pm, O = st.O, ll = B.kind[i] === 0 ? pmBulkLatLng(B, i) : at;
   pmPopupPadding(map);
+  st.bulkOpen = i;  // the last one asked for: an earlier click whose texts arrive later opens nothing
   return pmBulkBlock(B, i).then(function (texts) {
+    if (st.bulkOpen !== i) { return; }
+    map.closePopup();
     var v = texts.map(function (_, j) { return j; });
     var html = pmPopup({strings: texts, labels: B.H.labels, excerpt: B.H.excerpt}, v);
     var popup = L.popup({maxWidth: Math.min(O.popupWidth, map.getSize().x - 60), className: "pm-popup-wrap",

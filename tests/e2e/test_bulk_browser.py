@@ -88,6 +88,8 @@ def test_clicking_a_point_opens_its_popup_with_the_name_as_text(bulk_server, pag
         expect(popup.locator("h4")).to_have_text(HOSTILE_NAMES[idx])
         assert popup.locator("script, img").count() == 0
         assert "牵头单位" in popup.locator("th").all_inner_texts()
+        frame.locator("body").evaluate("() => window.pmBulk.map.closePopup()")
+        expect(popup).to_have_count(0)  # gone once its fade-out ends
     page.wait_for_timeout(300)
     assert page.dialogs == []
 
