@@ -243,7 +243,7 @@ function pmBulkBuild(map, O, B) {
       el.style.cursor = pmBulkFind(map, B, e.containerPoint, R()) >= 0 ? "pointer" : "";
     });
   });
-  window.pmBulk = {map: map, B: B, point: function (i) { return map.latLngToContainerPoint(pmBulkLatLng(B, i)); },
+  window.pmBulkView = {map: map, B: B, point: function (i) { return map.latLngToContainerPoint(pmBulkLatLng(B, i)); },
     latlng: function (i) { return pmBulkLatLng(B, i); }};
 }
 

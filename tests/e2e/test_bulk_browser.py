@@ -1,11 +1,13 @@
 """Province-scale data in the browser: above $PROJECTMAP_BULK_MIN projects the map draws every project on one canvas
 from the binary payload (static/pm/bulk.js, layers/bulkpayload.py). Here the threshold is lowered so that 1 500
 synthetic projects (the first ones with hostile names) take that path: the real app, the real chromium, offline."""
+import re
+
 import pytest
 
 from benchmarks.synthetic import HOSTILE_NAMES, write_gpkg
 from layers import bulkpayload, store, webpayload
-from tests.e2e.browser import map_frame, streamlit_server, wait_map_drawn
+from tests.e2e.browser import legend_checkbox, map_frame, streamlit_server, wait_map_drawn
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect  # noqa: E402
@@ -34,7 +36,7 @@ def order(bulk_gpkg):
 def _painted(frame, i, zoom=16):
     """Centre the map on feature i at `zoom`; whether the canvas has paint at its pixel."""
     return frame.locator("#map").evaluate("""(el, a) => new Promise(done => {
-        const b = window.pmBulk; b.map.setView(b.latlng(a.i), a.zoom, {animate: false});
+        const b = window.pmBulkView; b.map.setView(b.latlng(a.i), a.zoom, {animate: false});
         requestAnimationFrame(() => requestAnimationFrame(() => {
           const c = el.querySelector(".leaflet-overlay-pane canvas"), p = b.point(a.i);
           const r = c.getBoundingClientRect(), m = el.getBoundingClientRect(), s = c.width / r.width;
@@ -72,6 +74,13 @@ def test_the_filter_bitset_hides_projects_on_the_canvas(bulk_server, page, bulk_
     hidden = next(i for i in range(len(ids)) if kinds[i] == 0 and i not in set(completed)
                   and ids[i] not in ("P00010", "P00011"))  # not one of the two at one place
     assert _painted(frame, shown) and not _painted(frame, hidden, zoom=18)
+    # the sidebar's legend-filter on the map already drawn: hidden at once, then the rerun's bitset
+    under_construction = sum(projects.loc[pid, "status"] == "under_construction" for pid in ids)
+    legend_checkbox(page, re.compile("^在建")).check()
+    expect(frame.locator("#map")).to_have_attribute("data-pm-projects", str(len(completed) + under_construction),
+                                                   timeout=20000)
+    expect(page).to_have_url(re.compile(r"status=under_construction(%2C|,)completed"))
+    assert page.dialogs == []
 
 
 def test_clicking_a_point_opens_its_popup_with_the_name_as_text(bulk_server, page, order):
@@ -82,13 +91,13 @@ def test_clicking_a_point_opens_its_popup_with_the_name_as_text(bulk_server, pag
     for idx in (0, 3):  # <script>… and <img onerror>…
         i = ids.index(f"P{idx:05d}")
         _painted(frame, i, zoom=17)
-        p = frame.locator("body").evaluate("(el, i) => { const p = window.pmBulk.point(i); return [p.x, p.y]; }", i)
+        p = frame.locator("body").evaluate("(el, i) => { const p = window.pmBulkView.point(i); return [p.x, p.y]; }", i)
         frame.locator("#map").click(position={"x": p[0], "y": p[1]})
         popup = frame.locator(".leaflet-popup-content")
         expect(popup.locator("h4")).to_have_text(HOSTILE_NAMES[idx])
         assert popup.locator("script, img").count() == 0
         assert "牵头单位" in popup.locator("th").all_inner_texts()
-        frame.locator("body").evaluate("() => window.pmBulk.map.closePopup()")
+        frame.locator("body").evaluate("() => window.pmBulkView.map.closePopup()")
         expect(popup).to_have_count(0)  # gone once its fade-out ends
     page.wait_for_timeout(300)
     assert page.dialogs == []
