@@ -10,7 +10,7 @@ import re
 import sqlite3
 
 from core.errors import UserError
-from core.vocab import PLAN_DATE
+from core import region
 from layers.gpkg_tables import table_exists
 
 MAX_TEXT = 2000
@@ -31,7 +31,8 @@ def check_text(value, field_zh: str, field_en: str, *, required: bool) -> str:
 
 
 def parse_date(value, *, today: dt.date | None = None) -> str:
-    """An effective date as YYYY-MM-DD: a plain ISO date from the plan's date (PLAN_DATE) up to today."""
+    """An effective date as YYYY-MM-DD: a plain ISO date from the current region's plan date (聊城: 2023-08-26;
+    a region without a plan text has none: its statuses are as of their own sources) up to today."""
     today = today or dt.date.today()
     if isinstance(value, dt.datetime):
         value = value.date()
@@ -46,9 +47,10 @@ def parse_date(value, *, today: dt.date | None = None) -> str:
         except ValueError:
             raise HistoryError(f"日期 {text[:40]!r} 不是 YYYY-MM-DD 格式。", f"Date {text[:40]!r} is not YYYY-MM-DD.") \
                 from None
-    if d.isoformat() < PLAN_DATE:
-        raise HistoryError(f"生效日期 {d.isoformat()} 早于规划日期 {PLAN_DATE}；规划之前的状态即规划文本所述。",
-                           f"Effective date {d.isoformat()} is before the plan's date {PLAN_DATE}.")
+    plan_date = region.current().plan_date
+    if plan_date and d.isoformat() < plan_date:
+        raise HistoryError(f"生效日期 {d.isoformat()} 早于规划日期 {plan_date}；规划之前的状态即规划文本所述。",
+                           f"Effective date {d.isoformat()} is before the plan's date {plan_date}.")
     if d > today:
         raise HistoryError(f"生效日期 {d.isoformat()} 晚于今天 ({today.isoformat()})，不能记录未来的变更。",
                            f"Effective date {d.isoformat()} is in the future (today is {today.isoformat()}).")

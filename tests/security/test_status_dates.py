@@ -33,3 +33,12 @@ def test_a_back_dated_change_rechains_the_later_rows(gpkg):
     chain = rows[["old_status", "new_status"]].values.tolist()
     assert chain == [["proposed", "preliminary"], ["preliminary", "under_construction"],
                      ["under_construction", "completed"]]
+
+
+def test_a_region_without_a_plan_date_takes_any_past_date_but_not_a_future_one(gpkg):
+    from core import region
+    with region.use("heze"):  # 菏泽: statuses are as of each row's own source, no plan date
+        assert h.record_status(gpkg, "P001", "preliminary", "2023-05-01", note="n", editor="e").effective_date \
+            == "2023-05-01"
+        with pytest.raises(h.HistoryError):
+            h.record_status(gpkg, "P001", "completed", "2999-01-01", note="n", editor="e")
