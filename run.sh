@@ -3,5 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
-.venv/bin/python -m layers.freshness || .venv/bin/python -m layers build   # the data changed: rebuild first
+for r in $(.venv/bin/python -m layers.freshness); do   # a region's data changed (or it was never built): rebuild
+  .venv/bin/python -m layers build --region "$r"
+done
 exec .venv/bin/python -m mapview.serve "$@"   # = streamlit run app.py (see mapview/serve.py)

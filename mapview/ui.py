@@ -170,10 +170,13 @@ def setup() -> Context:
 
 def _stale_notice(path: Path) -> None:
     stale = freshness.stale_inputs(path)
-    if stale and path == store.DEFAULT_GPKG:
+    here = region.current()
+    built_here = store.DEFAULT_GPKG if here.key == region.DEFAULT else here.gpkg  # not a file given by hand
+    if stale and Path(path) == built_here:
         names = "、".join(p.name for p in stale[:3]) + ("等" if len(stale) > 3 else "")
+        command = "build" if here.key == region.DEFAULT else f"build --region {here.key}"
         st.info(f"数据文件 {md(names)} 在 GeoPackage 生成之后有改动，地图显示的还是旧数据。请运行 "
-                "`.venv/bin/python -m layers build` 重建，然后刷新页面。", icon="ℹ️")
+                f"`.venv/bin/python -m layers {command}` 重建，然后刷新页面。", icon="ℹ️")
 
 
 def ctx() -> Context:

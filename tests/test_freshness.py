@@ -18,3 +18,11 @@ def test_a_data_file_newer_than_the_geopackage_is_stale(tmp_path):
     assert freshness.stale_inputs(gpkg, data) == []
     os.utime(data / "geometries" / "p-1.geojson", (2_100_000_000, 2_100_000_000))
     assert freshness.stale_inputs(gpkg, data) == [data / "geometries" / "p-1.geojson"]
+
+
+def test_each_region_is_checked_against_its_own_data_folder(tmp_path):
+    from core import region
+    heze = region.get("heze")
+    with region.use("heze"):
+        assert freshness.stale_inputs(tmp_path / "none.gpkg") == sorted(
+            p for p in heze.registry.parent.glob("*.csv"))  # never built: every input of 菏泽's folder
