@@ -46,6 +46,7 @@ class Records:
         self.rows = rows
         self._index = {c: i for i, c in enumerate(self.columns)}
         self._cache: dict[str, list] = {}
+        self._taken_from: tuple["Records", list] | None = None  # (parent, keep): columns compressed on demand
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -60,15 +61,19 @@ class Records:
     def __getitem__(self, name: str) -> list:
         col = self._cache.get(name)
         if col is None:
-            i = self._index[name]
-            col = self._cache[name] = [r[i] for r in self.rows]
+            parent = self._taken_from
+            if parent is not None and name in parent[0]._cache:
+                col = self._cache[name] = list(compress(parent[0]._cache[name], parent[1]))
+            else:
+                i = self._index[name]
+                col = self._cache[name] = [r[i] for r in self.rows]
         return col
 
     def take(self, keep: Iterable[bool]) -> "Records":
-        """The rows where `keep` is true, in order (the columns already read, taken along)."""
+        """The rows where `keep` is true, in order (a column already read is taken along when it is asked for)."""
         keep = list(keep)
         out = Records(self.columns, list(compress(self.rows, keep)))
-        out._cache = {name: list(compress(col, keep)) for name, col in self._cache.items()}
+        out._taken_from = (self, keep)
         return out
 
     def value(self, key_column: str, key, column: str):

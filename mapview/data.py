@@ -19,6 +19,8 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections import deque
+from itertools import repeat
 from pathlib import Path
 
 import streamlit as st
@@ -241,6 +243,12 @@ def _file(key, kind: str, gcj02: bool) -> tuple[str, list[str], list | None]:
     return name, ids, bounds
 
 
+@st.cache_resource(max_entries=16)
+def _positions(key: tuple[str, int, int], kind: str, gcj02: bool) -> dict[str, int]:
+    """Each project id's position in the map file (a project without geometry has none)."""
+    return {pid: i for i, pid in enumerate(_file(key, kind, gcj02)[1])}
+
+
 def county_payload(key: tuple[str, int, int], gcj02: bool) -> Payload:
     name, _, bounds = _file(key, "counties", gcj02)
     return Payload(None, 0, bounds, url=assets.static_url(f"cache/{name}"))
@@ -257,5 +265,7 @@ def project_payload(key: tuple[str, int, int], shown: Records, filters: Filters,
     more = {"bulk": bulk, "ids": ids} if bulk else {}
     if filters.is_empty():
         return Payload(None, len(ids), None, url=url, **more)
-    flags = list(map(set(shown["id"]).__contains__, ids))
+    flags = bytearray(len(ids))  # 1 at each shown project's position in the file (C loops: 200k rows)
+    deque(map(flags.__setitem__, filter(None.__ne__, map(_positions(key, kind, gcj02).get, shown["id"])),
+              repeat(1)), maxlen=0)
     return Payload(None, sum(flags), None, url=url, visible=bitset(flags), **more)
