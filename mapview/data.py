@@ -263,10 +263,11 @@ def project_payload(key: tuple[str, int, int], shown: Records, filters: Filters,
     url = assets.static_url(f"cache/{name}")
     bulk = {"bytes": bulkpayload.file_geometry_end(CACHE_DIR / name)} if kind == "bulk" else None
     more = {"bulk": bulk, "ids": ids} if bulk else {}
+    positions = _positions(key, kind, gcj02)  # made at the first open, not at the first filter change
     if filters.is_empty():
         return Payload(None, len(ids), None, url=url, **more)
     n = len(ids)  # 1 at each shown project's position in the file (C loops: 200k rows); one byte more for the
     flags = bytearray(n + 1)  # projects without a geometry, not in the file
-    deque(map(flags.__setitem__, map(_positions(key, kind, gcj02).get, shown["id"], repeat(n)), repeat(1)), maxlen=0)
+    deque(map(flags.__setitem__, map(positions.get, shown["id"], repeat(n)), repeat(1)), maxlen=0)
     del flags[n]
     return Payload(None, sum(flags), None, url=url, visible=bitset(flags), **more)
