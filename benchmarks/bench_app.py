@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import report  # noqa: E402
 from benchmarks.synthetic import write_gpkg  # noqa: E402
 from layers import store  # noqa: E402
-from tests.e2e.browser import MAP_FRAME, legend_checkbox, map_frame, offline_browser, streamlit_server  # noqa: E402
+from tests.e2e.browser import FOLIUM_FRAME, MAP, folium_frame, legend_checkbox, map_frame, offline_browser, \
+    streamlit_server  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 TIMEOUT_MS = int(os.environ.get("BENCH_TIMEOUT_MS", "240000"))
@@ -131,28 +132,23 @@ def runlog(path: Path) -> list[dict]:
 
 
 TIMELINE_JS = """() => {
-  const f = document.querySelector('iframe[title="mapview.mapcomponent.pm_map"]');
-  const w = f && f.contentWindow, out = {page_origin: performance.timeOrigin};
-  if (!w) { return out; }
-  const p = w.performance, at = n => p.getEntriesByName(n).map(e => p.timeOrigin + e.startTime);
-  out.frame_origin = p.timeOrigin;
-  out.data = at("pm-data"); out.drawn = at("pm-drawn");
-  out.resources = p.getEntriesByType("resource").map(e => ({name: e.name.split("/").pop().split("?")[0],
-    start: p.timeOrigin + e.startTime, end: p.timeOrigin + e.responseEnd, bytes: e.transferSize}));
-  return out;
+  const p = performance, at = n => p.getEntriesByName(n).map(e => p.timeOrigin + e.startTime);
+  return {page_origin: p.timeOrigin, mounted: at("pm-mount"), data: at("pm-data"), drawn: at("pm-drawn"),
+    resources: p.getEntriesByType("resource").map(e => ({name: e.name.split("/").pop().split("?")[0],
+      start: p.timeOrigin + e.startTime, end: p.timeOrigin + e.responseEnd, bytes: e.transferSize}))};
 }"""
 
 
 def breakdown(timeline: dict, run: dict | None) -> dict:
     """Seconds from the page's navigation start to each step of the first draw."""
     o = timeline.get("page_origin")
-    if not o or "frame_origin" not in timeline:
+    if not o or not timeline.get("mounted"):
         return {}
     out = {}
     if run:
         out["script_start"] = run["wall_start"] * 1000 - o
         out["script_end"] = run["wall_end"] * 1000 - o
-    out["map_frame"] = timeline["frame_origin"] - o
+    out["map_mounted"] = timeline["mounted"][0] - o
     lib = [r["end"] for r in timeline["resources"] if r["name"] == "leaflet.js"]
     if lib:
         out["leaflet_loaded"] = lib[0] - o
@@ -171,9 +167,9 @@ def wait_runs(path: Path, n: int, timeout: float = 240):
         time.sleep(0.05)
 
 
-def pan_and_zoom(page) -> bool:
+def pan_and_zoom(page, kind: str) -> bool:
     """Drag, zoom in and out, click, hover a project and open its popup; False when the map is not on screen."""
-    box = page.locator(MAP_FRAME).last.bounding_box()
+    box = page.locator(FOLIUM_FRAME if kind == "folium" else MAP).last.bounding_box()
     if box is None:
         return False
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -185,7 +181,7 @@ def pan_and_zoom(page) -> bool:
     page.wait_for_timeout(600)
     page.mouse.wheel(0, 400)
     page.mouse.click(cx + 30, cy + 30)
-    points = map_frame(page).locator(".pm-point")
+    points = (folium_frame(page) if kind == "folium" else map_frame(page)).locator(".pm-point")
     if points.count():  # hover a project (tooltip, error radius) and open its popup
         points.first.hover(force=True)
         page.wait_for_timeout(300)
@@ -208,7 +204,7 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Pa
     def open_and_wait(page) -> float:
         t0 = time.perf_counter()
         page.goto(base + "/", wait_until="commit")
-        frame = map_frame(page)
+        frame = folium_frame(page) if kind == "folium" else map_frame(page)
         if kind == "floor":
             page.get_by_role("checkbox", name="ok").wait_for(state="attached", timeout=TIMEOUT_MS)
         elif kind == "folium":
@@ -232,7 +228,7 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Pa
         out["main_thread_s"] = main_thread.busy_s()
         if profile:
             out["main_thread_by_script_ms"] = main_thread.by_script_ms()
-        frame = map_frame(page)
+        frame = folium_frame(page) if kind == "folium" else map_frame(page)
         _dbg("drawn", out["open_s"])
         out["js_heap_mb"] = js_heap_mb(page)
         _dbg("heap")
@@ -265,7 +261,7 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Pa
         if kind != "floor":
             page.wait_for_timeout(1000)
             before = len(runlog(log))
-            if pan_and_zoom(page):
+            if pan_and_zoom(page, kind):
                 out["pan_zoom_reruns"] = len(runlog(log)) - before
         out["blocked_requests"] = len(ctx.guard.blocked)
     out["server_peak_mb"] = rss.peak / 1e6

@@ -1,15 +1,15 @@
-"""The project map as a light Streamlit component of our own: a static page (static/pm/index.html with Leaflet,
-map.js and component.js) that stays loaded across reruns. Each run sends it only small arguments — the URLs of
-the cached payload files (mapview.data), a bitset of the features that pass the filter, the legend and the map
-options — so a filter change redraws in the browser without a new frame, a new folium document or a new copy of
-the data. Clicking a county's name on the map filters to that county (and zooms to it).
+"""The project map as a light Streamlit component of our own (a v2 component, drawn in the page itself: no frame,
+no second document on the browser's main thread): static/pm/component.js loads Leaflet and map.js once per page
+and keeps the map across reruns. Each run sends it only small data — the URLs of the cached payload files
+(mapview.data), a bitset of the features that pass the filter, the legend and the map options — so a filter
+change redraws in the browser without a new folium document or a new copy of the data. Clicking a county's name
+on the map filters to that county (and zooms to it).
 """
 from __future__ import annotations
 
 import json
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from core.vocab import COUNTIES
 from layers.escape import esc
@@ -19,8 +19,22 @@ from mapview import assets, basemaps, data, urlstate
 
 __all__ = ["show"]
 
-_component = components.declare_component("pm_map", path=str(assets.STATIC_DIR / "pm"))
 KEY = "pm_map"
+
+
+def _css() -> str:
+    """Leaflet's stylesheet and ours, put in the page: their relative URLs (Leaflet's images, our font) made
+    absolute."""
+    leaflet = (assets.STATIC_DIR / "vendor" / "leaflet" / "leaflet.css").read_text(encoding="utf-8")
+    ours = (assets.STATIC_DIR / "pm" / "map.css").read_text(encoding="utf-8")
+    return (leaflet.replace("url(images/", f"url({assets.static_url('vendor/leaflet/images/')}")
+            + ours.replace('url("../fonts/', f'url("{assets.static_url("fonts/")}'))
+
+
+_component = st.components.v2.component(
+    "pm_map", html='<div class="pm-map" data-testid="pm-map"></div>', css=_css(),
+    js=(assets.STATIC_DIR / "pm" / "component.js").read_text(encoding="utf-8"), isolate_styles=False)
+SCRIPTS = {"leaflet": "vendor/leaflet/leaflet.js", "map": "pm/map.js", "bulk": "pm/bulk.js"}
 
 
 def _tiles(basemap: str, token: str | None) -> list[dict]:
@@ -36,7 +50,7 @@ def _tiles(basemap: str, token: str | None) -> list[dict]:
 
 def _on_click() -> None:
     """A county's name was clicked: show only that county (clicking it again shows every county)."""
-    value = st.session_state.get(KEY) or {}
+    value = (st.session_state.get(KEY) or {}).get("county") or {}
     name = value.get("county")
     if not isinstance(name, str) or name not in COUNTIES.values():
         return
@@ -55,7 +69,8 @@ def show(c, *, height: int, fill: bool = False) -> None:
     options = map_options(counties, projects, legend, MapOptions(present=c.present, locate=c.locate, bbox=c.bbox),
                           bool(tiles))
     options.update(countiesUrl=counties.url, countyClick=True, fitCounties=[esc(n) for n in c.filters.county])
-    # one JSON string: Streamlit checks every dict or list argument for a DataFrame, which imports pandas
-    _component(args=json.dumps({"options": options, "tiles": tiles, "height": height, "fill": fill,
-                                "minHeight": int(height * 0.6)}, ensure_ascii=False),
-               key=KEY, on_change=_on_click, default=None)
+    # bytes: Streamlit checks a dict or list for DataFrames, which imports pandas
+    _component(data=json.dumps({"options": options, "tiles": tiles, "height": height, "fill": fill,
+                                "minHeight": int(height * 0.6),
+                                "scripts": {k: assets.static_url(v) for k, v in SCRIPTS.items()}},
+                               ensure_ascii=False).encode("utf-8"), key=KEY, on_county_change=_on_click)

@@ -190,7 +190,7 @@ def test_browser_edit_page_login_and_offline_draw_tools(tmp_path):
     import re
     pytest.importorskip("playwright")
     from playwright.sync_api import expect, sync_playwright
-    from tests.e2e.browser import CHROMIUM, map_frame, offline_browser, streamlit_server
+    from tests.e2e.browser import CHROMIUM, folium_frame, offline_browser, streamlit_server
 
     assert os.path.exists(CHROMIUM), f"{CHROMIUM} missing: apt-get install chromium"
     gpkg = make_gpkg(tmp_path / "edit.gpkg")
@@ -228,7 +228,7 @@ def test_browser_edit_page_login_and_offline_draw_tools(tmp_path):
 
         main.get_by_role("tab", name="修正几何").click()
         main.get_by_text("在地图上绘制").click()
-        frame = map_frame(page)
+        frame = folium_frame(page)
         expect(frame.locator(".leaflet-draw-toolbar").first).to_be_visible(timeout=30000)
         assert [u for u in ctx.guard.blocked if re.search(r"cdn|unpkg|cloudflare", u)] == []
 

@@ -1,93 +1,93 @@
-/* The Streamlit side of the project map (index.html): Streamlit's component protocol (API version 1) by hand.
- * Loaded before Leaflet and map.js: it says "ready" at once and starts fetching the data files as soon as their
- * URLs arrive, while the scripts still load; the map is drawn when both are there.
- * The first render draws the map (map.js' pmDrawMap); later renders with the same data only update it
- * (pmUpdate: filter bitset, legend, project to locate, extent), so a filter change never reloads the frame.
- * Clicking a county's name sends {county, n} back to Python (the page then filters to that county). */
-"use strict";
+/* The project map as a Streamlit v2 component (mapview/mapcomponent.py): drawn in the page itself, no frame of its
+ * own. Streamlit calls the default export with each run's data (UTF-8 JSON bytes): the data files' URLs, the filter
+ * bitset, the legend and the options. The first call loads Leaflet and map.js (local files, once per page) while it
+ * fetches the data, then draws the map (map.js' pmDrawMap); later calls with the same data only update it
+ * (pmUpdate: filter bitset, legend, project to locate, extent). Clicking a county's name sends the trigger
+ * "county" = {county, n} back to Python (the page then filters to that county). */
+const DECODER = new TextDecoder();
+let scripts = null;  // the promise of Leaflet, map.js and bulk.js loaded (once per page)
 
-window.pmPrefetched = {};  // URL → promise of its JSON (map.js' pmFetch takes it from here)
+window.pmPrefetched = window.pmPrefetched || {};  // URL → promise of its content (map.js' pmFetch takes it from here)
 
-(function () {
-  var map = null, base = null, clicks = 0, scripts = false, pending = null;
-
-  function prefetch(url, bulk) {  // bulk: the binary payload's geometry part (static/pm/bulk.js)
-    if (url && !window.pmPrefetched[url]) {
-      var init = bulk ? {headers: {Range: "bytes=0-" + (bulk.bytes - 1)}} : undefined;
-      window.pmPrefetched[url] = fetch(url, init).then(function (r) {
-        if (!r.ok) { throw new Error("HTTP " + r.status); }
-        return bulk ? r.arrayBuffer() : r.json();
-      });
-      window.pmPrefetched[url].catch(function () { /* reported when the map asks for it */ });
-    }
-  }
-
-  function send(type, extra) {
-    window.parent.postMessage(Object.assign({isStreamlitMessage: true, type: type}, extra || {}), "*");
-  }
-
-  function tile(t) {
-    return L.tileLayer(t.url, {attribution: t.attribution, subdomains: t.subdomains || "abc",
-      maxZoom: t.maxZoom || 18, pane: t.overlay ? "overlayPane" : "tilePane"});
-  }
-
-  function create(a) {
-    if (map) { map.remove(); }
-    var div = document.getElementById("map");
-    map = L.map(div, {zoomSnap: 0.25, zoomDelta: 0.5, preferCanvas: !!a.options.canvas});
-    (a.tiles || []).forEach(function (t) { tile(t).addTo(map); });
-    map.on("pmcounty", function (e) {
-      clicks += 1;
-      send("streamlit:setComponentValue", {value: {county: e.name, n: clicks}, dataType: "json"});
+function prefetch(url, bulk) {  // bulk: the binary payload's geometry part (static/pm/bulk.js)
+  if (url && !window.pmPrefetched[url]) {
+    const init = bulk ? {headers: {Range: "bytes=0-" + (bulk.bytes - 1)}} : undefined;
+    window.pmPrefetched[url] = fetch(url, init).then(function (r) {
+      if (!r.ok) { throw new Error("HTTP " + r.status); }
+      return bulk ? r.arrayBuffer() : r.json();
     });
-    pmDrawMap(map, null, a.options, null);
+    window.pmPrefetched[url].catch(function () { /* reported when the map asks for it */ });
   }
+}
 
-  /* The frame's height: a.height, or with a.fill (presentation mode) down to the bottom of the window. */
-  function height(a) {
-    var h = a.height;
-    try {
-      if (a.fill && window.frameElement) {
-        var top = window.frameElement.getBoundingClientRect().top + window.parent.scrollY;
-        h = Math.max(a.minHeight || 400, Math.floor(window.parent.innerHeight - top - 16));
-      }
-    } catch (e) { /* another origin: keep a.height */ }
-    return h;
-  }
-
-  function resize(a) {
-    var h = height(a);
-    document.getElementById("map").style.height = h + "px";
-    send("streamlit:setFrameHeight", {height: h});
-    if (map) { map.invalidateSize(); }
-  }
-
-  var last = null;
-  window.addEventListener("resize", function () { if (last) { resize(last); } });
-
-  function render(a) {
-    if (!scripts) { pending = a; return; }  // Leaflet and map.js still loading
-    pmMark("pm-render");
-    last = a;
-    resize(a);
-    // a new data file, basemap or presentation mode: a new map; anything else: the same map, updated
-    var key = JSON.stringify([a.options.countiesUrl, a.options.projectsUrl, a.tiles, a.options.present]);
-    if (key !== base) { base = key; create(a); } else { map.invalidateSize(); pmUpdate(map, a.options); }
-  }
-
-  // the sidebar's legend-filter (in the page, same origin) hides and shows at once, before the rerun answers
-  window.pmLocal = function (name, codes) { if (map) { pmLocalFilter(map, name, codes); } };
-
-  window.addEventListener("message", function (e) {
-    if (e.source !== window.parent || !e.data || e.data.type !== "streamlit:render") { return; }
-    var a = JSON.parse(e.data.args.args);
-    prefetch(a.options.countiesUrl); prefetch(a.options.projectsUrl, a.options.bulk);
-    last = a; resize(a);  // the frame's height at once, the map when the scripts are there
-    render(a);
+function load(src) {
+  return new Promise(function (resolve, reject) {
+    const s = document.createElement("script");
+    s.src = src; s.onload = resolve; s.onerror = function () { reject(new Error("cannot load " + src)); };
+    document.head.appendChild(s);
   });
-  document.addEventListener("DOMContentLoaded", function () {
-    scripts = true;
-    if (pending) { render(pending); pending = null; }
+}
+
+function loadScripts(urls) {
+  if (!scripts) {
+    scripts = (window.L ? Promise.resolve() : load(urls.leaflet))
+      .then(function () { return window.pmDrawMap ? null : load(urls.map); })
+      .then(function () { return window.pmBulk ? null : load(urls.bulk); });
+  }
+  return scripts;
+}
+
+/* The map's height: a.height, or with a.fill (presentation mode) down to the bottom of the window. */
+function height(el, a) {
+  if (!a.fill) { return a.height; }
+  const top = el.getBoundingClientRect().top;
+  return Math.max(a.minHeight || 400, Math.floor(window.innerHeight - top - 16));
+}
+
+function create(el, a) {
+  const st = el.pmState;
+  if (st.map) { st.map.remove(); }
+  const map = L.map(el, {zoomSnap: 0.25, zoomDelta: 0.5, preferCanvas: !!a.options.canvas});
+  (a.tiles || []).forEach(function (t) {
+    L.tileLayer(t.url, {attribution: t.attribution, subdomains: t.subdomains || "abc", maxZoom: t.maxZoom || 18,
+      pane: t.overlay ? "overlayPane" : "tilePane"}).addTo(map);
   });
-  send("streamlit:componentReady", {apiVersion: 1});
-})();
+  map.on("pmcounty", function (e) {
+    st.clicks += 1;
+    st.send("county", {county: e.name, n: st.clicks});
+  });
+  st.map = map;
+  pmDrawMap(map, null, a.options, null);
+}
+
+function render(el, a) {
+  const st = el.pmState;
+  pmMark("pm-render");
+  el.style.height = height(el, a) + "px";
+  // a new data file, basemap or presentation mode: a new map; anything else: the same map, updated
+  const key = JSON.stringify([a.options.countiesUrl, a.options.projectsUrl, a.tiles, a.options.present]);
+  if (key !== st.key) { st.key = key; create(el, a); } else { st.map.invalidateSize(); pmUpdate(st.map, a.options); }
+}
+
+export default function (component) {
+  const el = component.parentElement.querySelector(".pm-map");
+  const a = JSON.parse(DECODER.decode(component.data));
+  if (!el.pmState) {
+    performance.mark("pm-mount");  // the benchmark's breakdown: the map's element is in the page
+    el.pmState = {map: null, key: null, clicks: 0, last: null};
+    window.addEventListener("resize", function () {
+      const st = el.pmState;
+      if (st.last) { el.style.height = height(el, st.last) + "px"; }
+      if (st.map) { st.map.invalidateSize(); }
+    });
+    // the sidebar's legend-filter hides and shows at once, before the rerun answers
+    window.pmLocal = function (name, codes) { if (el.pmState.map) { pmLocalFilter(el.pmState.map, name, codes); } };
+  }
+  const st = el.pmState;
+  st.send = component.setTriggerValue;  // the latest run's sender
+  st.last = a;
+  prefetch(a.options.countiesUrl); prefetch(a.options.projectsUrl, a.options.bulk);
+  el.style.height = height(el, a) + "px";  // the map's place at once, the map when the scripts are there
+  loadScripts(a.scripts).then(function () { if (st.last === a) { render(el, a); } })
+    .catch(function (e) { el.textContent = "地图脚本未能加载：" + e.message; });
+}

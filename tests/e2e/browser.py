@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-MAP_FRAME = 'iframe[title="mapview.mapcomponent.pm_map"], iframe[title="streamlit_folium.st_folium"]'
+MAP = '[data-testid="pm-map"]'  # the project map (mapview.mapcomponent): in the page, no frame of its own
+FOLIUM_FRAME = 'iframe[title="streamlit_folium.st_folium"]'  # the folium maps of the other pages (edit, changes)
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 N_SYNTHETIC = 30  # projects in the browser tests' GeoPackage (tests/e2e/conftest.py)
 
@@ -109,8 +110,13 @@ def legend_checkbox(page, name):
 
 
 def map_frame(page):
-    """The map's iframe (the newest one while Streamlit swaps an old map for a new one)."""
-    return page.locator(MAP_FRAME).last.content_frame
+    """Where to look for the project map's elements: the page itself (the map is drawn in the page)."""
+    return page.locator(":root")
+
+
+def folium_frame(page):
+    """A folium map's iframe (the newest one while Streamlit swaps an old map for a new one)."""
+    return page.locator(FOLIUM_FRAME).last.content_frame
 
 
 def wait_map_drawn(page, timeout_ms: int = 30000):

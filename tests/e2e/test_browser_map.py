@@ -8,7 +8,7 @@ import pytest
 from benchmarks.synthetic import HOSTILE_NAMES
 from layers import store
 from tests.e2e.browser import N_SYNTHETIC as N
-from tests.e2e.browser import MAP_FRAME, legend_checkbox, map_frame, streamlit_server, wait_map_drawn
+from tests.e2e.browser import MAP, legend_checkbox, map_frame, streamlit_server, wait_map_drawn
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect  # noqa: E402
@@ -111,7 +111,7 @@ def test_presentation_mode_fills_a_projector_screen(server, browser_context):
         wait_map_drawn(page)
         expect(page.get_by_role("button", name="退出演示")).to_be_visible()
         assert not page.locator('section[data-testid="stSidebar"]').is_visible()
-        box = page.locator(MAP_FRAME).bounding_box()
+        box = page.locator(MAP).bounding_box()
         assert box["width"] > 1800 and box["height"] > 800
         assert 1080 - 40 < box["y"] + box["height"] <= 1080  # down to the bottom of the screen, not beyond
         label_size = map_frame(page).locator(".pm-county-label span").first.evaluate(

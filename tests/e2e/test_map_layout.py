@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from layers.symbols import STATUS_SYMBOLS
-from tests.e2e.browser import map_frame, offline_browser, streamlit_server, wait_map_drawn
+from tests.e2e.browser import MAP, map_frame, offline_browser, streamlit_server, wait_map_drawn
 
 pytest.importorskip("playwright")
 from playwright.sync_api import sync_playwright  # noqa: E402
@@ -31,7 +31,7 @@ def page(playwright):
 
 def _visible_map(page):
     """The part of the map inside the window, in page coordinates (x0, y0, x1, y1)."""
-    frame_box = page.locator("iframe[title='mapview.mapcomponent.pm_map']").bounding_box()
+    frame_box = page.locator(MAP).bounding_box()
     vw, vh = page.viewport_size["width"], page.viewport_size["height"]
     return (max(frame_box["x"], 0), max(frame_box["y"], 0), min(frame_box["x"] + frame_box["width"], vw),
             min(frame_box["y"] + frame_box["height"], vh))
@@ -51,10 +51,10 @@ def test_legend_and_popup_fit_in_the_visible_map(server, playwright, size, query
         page.goto(server + "/" + query)
         wait_map_drawn(page)
         frame = map_frame(page)
-        page.locator("iframe[title='mapview.mapcomponent.pm_map']").scroll_into_view_if_needed()
+        page.locator(MAP).scroll_into_view_if_needed()
         legend = frame.locator(".pm-legend")
         toggle = frame.locator(".pm-legend-toggle")
-        narrow = page.locator("iframe[title='mapview.mapcomponent.pm_map']").bounding_box()["width"] < 640
+        narrow = page.locator(MAP).bounding_box()["width"] < 640
         expect(toggle).to_have_attribute("aria-expanded", "false" if narrow else "true")  # folded on a small map
         if narrow:
             toggle.click()

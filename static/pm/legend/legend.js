@@ -17,12 +17,9 @@ function render(box, groups) {
   box.innerHTML = h;
 }
 
-/* The map (a frame of this page) hides and shows at once; the rerun's answer then agrees. */
+/* The map (in this page) hides and shows at once; the rerun's answer then agrees. */
 function showAtOnce(name, on, all) {
-  const f = document.querySelector("iframe[title=\"mapview.mapcomponent.pm_map\"]");
-  try {
-    if (f && f.contentWindow.pmLocal) { f.contentWindow.pmLocal(name, on.length && on.length < all ? on : null); }
-  } catch (e) { /* no map on this page */ }
+  if (window.pmLocal && document.querySelector(".pm-map")) { window.pmLocal(name, on.length && on.length < all ? on : null); }
 }
 
 export default function (component) {
