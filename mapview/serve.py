@@ -34,8 +34,7 @@ def _preload() -> None:
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        # not mapview.mapcomponent itself: a v1 component is registered only when declared inside a script run
-        import layers.legend, layers.webmap, mapview.basemaps, mapview.meeting, mapview.timing, mapview.ui  # noqa: E401, F401
+        import mapview.mapcomponent, mapview.meeting, mapview.timing, mapview.ui  # noqa: E401, F401
     finally:
         quiet.setLevel(level)
 
