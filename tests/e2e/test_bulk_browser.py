@@ -7,7 +7,7 @@ import pytest
 
 from benchmarks.synthetic import HOSTILE_NAMES, write_gpkg
 from layers import bulkpayload, store, webpayload
-from tests.e2e.browser import legend_checkbox, map_frame, streamlit_server, wait_map_drawn
+from tests.e2e.browser import MAP, legend_checkbox, map_frame, streamlit_server, wait_map_drawn
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect  # noqa: E402
@@ -35,7 +35,7 @@ def order(bulk_gpkg):
 
 def _painted(frame, i, zoom=16):
     """Centre the map on feature i at `zoom`; whether the canvas has paint at its pixel."""
-    return frame.locator("#map").evaluate("""(el, a) => new Promise(done => {
+    return frame.locator(MAP).evaluate("""(el, a) => new Promise(done => {
         const b = window.pmBulkView; b.map.setView(b.latlng(a.i), a.zoom, {animate: false});
         requestAnimationFrame(() => requestAnimationFrame(() => {
           const c = el.querySelector(".leaflet-overlay-pane canvas"), p = b.point(a.i);
@@ -77,7 +77,7 @@ def test_the_filter_bitset_hides_projects_on_the_canvas(bulk_server, page, bulk_
     # the sidebar's legend-filter on the map already drawn: hidden at once, then the rerun's bitset
     under_construction = sum(projects.loc[pid, "status"] == "under_construction" for pid in ids)
     legend_checkbox(page, re.compile("^在建")).check()
-    expect(frame.locator("#map")).to_have_attribute("data-pm-projects", str(len(completed) + under_construction),
+    expect(frame.locator(MAP)).to_have_attribute("data-pm-projects", str(len(completed) + under_construction),
                                                    timeout=20000)
     expect(page).to_have_url(re.compile(r"status=under_construction(%2C|,)completed"))
     assert page.dialogs == []
@@ -92,7 +92,7 @@ def test_clicking_a_point_opens_its_popup_with_the_name_as_text(bulk_server, pag
         i = ids.index(f"P{idx:05d}")
         _painted(frame, i, zoom=17)
         p = frame.locator("body").evaluate("(el, i) => { const p = window.pmBulkView.point(i); return [p.x, p.y]; }", i)
-        frame.locator("#map").click(position={"x": p[0], "y": p[1]})
+        frame.locator(MAP).click(position={"x": p[0], "y": p[1]})
         popup = frame.locator(".leaflet-popup-content")
         expect(popup.locator("h4")).to_have_text(HOSTILE_NAMES[idx])
         assert popup.locator("script, img").count() == 0
