@@ -21,7 +21,7 @@ import geopandas as gpd
 import pyogrio
 
 from core import fields, region, vocab
-from layers import atomic, export, filters, qgis_styles, selection, store
+from layers import atomic, export, filter_url, qgis_styles, selection, store
 
 NATIONAL = "EPSG:4490"
 METRIC = "EPSG:4548"
@@ -141,7 +141,7 @@ def to_bytes(sel) -> bytes:
 
 
 def _described(sel) -> str:
-    query = filters.share_query(sel.filters).lstrip("?")
+    query = filter_url.share_query(sel.filters).lstrip("?")
     view = f"视图 view {sel.view.name}；" if sel.view else ""
     return f"{view}{sel.description}（{query}）" if query else view.rstrip("；")
 

@@ -1,5 +1,6 @@
-"""Filtering of project features and the filter state that lives in the URL — one implementation for the app,
-the exports and every command-line output (`python -m layers export|png|pdf|html|bundle`).
+"""Filtering of project features — one implementation for the app, the exports and every command-line output
+(`python -m layers export|png|pdf|html|bundle`). The filter state in the URL (parsing, writing) is
+layers.filter_url.
 
 Pure functions over a GeoDataFrame / plain mappings: no Streamlit here, so everything is unit-testable.
 
@@ -14,8 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from itertools import compress
-from typing import Iterable, Mapping
-from urllib.parse import urlencode
+from typing import Mapping
 
 
 from core import fields as field_list
@@ -25,7 +25,6 @@ from core.vocab import label as vocab_label
 from layers.escape import is_missing
 
 NO_YEAR = "none"  # URL token for "no target year in the plan"
-YEAR_MIN, YEAR_MAX = 1990, 2100
 
 # URL parameter names, in the order they are written.
 PARAM_NAMES = ("status", "county", "category", "agency", "year", "q")
@@ -46,8 +45,6 @@ def __getattr__(name: str):  # COUNTY_ORDER follows the current region: read as 
 
 Q_MAX_CHARS = 100   # a search longer than this is cut (a planner types a few words, not a page)
 Q_MAX_TERMS = 8     # distinct words ANDed together; more would only ever narrow to nothing
-MAX_TOKENS = 1000   # values read from one URL parameter; the rest are ignored unread
-UNKNOWN_SHOWN = 3   # unknown values a notice repeats
 
 
 # A table of projects: a pandas DataFrame (GeoDataFrame) or layers.records.Records (the map page, without pandas).
@@ -112,28 +109,6 @@ def options_from(gdf: Table) -> Options:
     return opts
 
 
-def _tokens(raw) -> list[str]:
-    if raw is None:
-        return []
-    if isinstance(raw, (list, tuple)):
-        raw = ",".join(str(r) for r in raw[:MAX_TOKENS])
-    return [t.strip() for t in re.split(r"[,，]", str(raw), maxsplit=MAX_TOKENS) if t.strip()][:MAX_TOKENS + 1]
-
-
-SHOWN_MAX = 40  # characters of a URL value repeated in a notice
-
-
-def shown(value, limit: int = SHOWN_MAX) -> str:
-    """A value from the URL as a notice repeats it: whitespace runs → one space, at most `limit` characters + '…'."""
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _valid_year(tok: str) -> bool:
-    """A year token from the URL: 'none' or four ASCII digits in range (not '²', '２０２５' or 5000 digits)."""
-    return tok == NO_YEAR or (re.fullmatch(r"[0-9]{4}", tok) is not None and YEAR_MIN <= int(tok) <= YEAR_MAX)
-
-
 def clean_search(raw) -> tuple[str, str | None]:
     """Search text from the URL or the search box → (the words used, a notice when some were dropped).
 
@@ -156,63 +131,6 @@ def clean_search(raw) -> tuple[str, str | None]:
     cut = len(kept) < len(words) or len(str(raw or "")) > len(text)
     return q, (f"搜索内容过长，只使用了前 {len(kept)} 个词（最多 {Q_MAX_TERMS} 个词、{Q_MAX_CHARS} 个字符）。"
                if cut else None)
-
-
-def _unknown_notice(name: str, unknown: list[str], more: bool = False) -> str:
-    """One notice for all unknown values of one URL parameter (never one per value). `more`: values past
-    MAX_TOKENS were not read."""
-    if len(unknown) == 1 and not more:
-        return f"链接中的{FIELD_LABELS[name]}“{shown(unknown[0])}”无法识别，已忽略。"
-    listed = "、".join(f"“{shown(u, 20)}”" for u in unknown[:UNKNOWN_SHOWN])
-    etc = "等" if len(unknown) > UNKNOWN_SHOWN else ""
-    unread = f"；只读取了前 {MAX_TOKENS} 个值" if more else ""
-    return f"链接中的{FIELD_LABELS[name]}有 {len(unknown)} 个值无法识别（{listed}{etc}{unread}），已忽略。"
-
-
-def parse_query(params: Mapping[str, object], options: Options | None = None) -> tuple[Filters, list[str]]:
-    """URL parameters → (Filters, notices). Unknown values are dropped, with one Chinese notice per parameter.
-    Work is bounded whatever the URL holds: ``MAX_TOKENS`` values per parameter, a capped search (clean_search)."""
-    options = options or Options()
-    notices: list[str] = []
-    values: dict[str, object] = {}
-    for name in ("status", "county", "category", "agency", "year"):
-        allowed = getattr(options, name)
-        good: list[str] = []
-        unknown: list[str] = []
-        tokens = _tokens(params.get(name))
-        for t in dict.fromkeys(tokens[:MAX_TOKENS]):
-            if _valid_year(t) if name == "year" else t in allowed:
-                good.append(t)
-            else:
-                unknown.append(t)
-        if unknown:
-            notices.append(_unknown_notice(name, unknown, more=len(tokens) > MAX_TOKENS))
-        if name == "year":
-            good.sort(key=lambda y: (y == NO_YEAR, y))
-        elif allowed:
-            good.sort(key=lambda v: allowed.index(v) if v in allowed else len(allowed))
-        values[name] = tuple(good)
-    values["q"], cut = clean_search(params.get("q"))
-    if cut:
-        notices.append(cut)
-    return Filters(**values), notices
-
-
-def to_query(f: Filters) -> dict[str, str]:
-    """Filters → URL parameters (only the non-empty ones)."""
-    out: dict[str, str] = {}
-    for name in PARAM_NAMES:
-        v = getattr(f, name)
-        if v:
-            out[name] = v if isinstance(v, str) else ",".join(v)
-    return out
-
-
-def share_query(f: Filters) -> str:
-    """The filters as a URL query string to copy ('?status=…&q=…'; '' when none): URL-encoded, so a search with
-    `&`, `#`, `+` or spaces survives; commas between values stay readable."""
-    q = to_query(f)
-    return "?" + urlencode(q, safe=",") if q else ""
 
 
 def _distinct(column):

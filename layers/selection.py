@@ -9,7 +9,7 @@ import geopandas as gpd
 
 from core import region, vocab
 from core.errors import UserError
-from layers import filters, views
+from layers import filter_url, filters, views
 from layers.stores import add_db_argument
 
 FILTER_OPTIONS = ("status", "county", "category", "agency", "year")
@@ -58,7 +58,7 @@ def select(gpkg=None, *, view: str | None = None, q: str = "", db: str | None = 
                                            for v in given)
     if q:
         params.setdefault("q", []).append(q)
-    f, notices = filters.parse_query(params, filters.options_from(projects))
+    f, notices = filter_url.parse_query(params, filters.options_from(projects))
     if notices:  # the URL's notices say "in the link … ignored"; here nothing is ignored: it is an error
         said = "；".join(n.removeprefix("链接中的").removesuffix("，已忽略。") for n in notices)
         raise SelectionError(f"筛选条件有误：{said}。", "Unknown filter values (status and category by code, "

@@ -94,7 +94,7 @@ def _rename_form(c, editor, names: list[str]) -> None:
 
 
 def _save(c, editor, name: str, view_title: str, note: str) -> None:
-    from layers.filters import share_query
+    from layers.filter_url import share_query
     try:
         v = c.store.save_view(name, share_query(c.filters).lstrip("?"), editor=editor.label, title=view_title,
                               note=note, bbox=c.bbox, basemap=c.basemap)

@@ -8,7 +8,8 @@ import streamlit as st
 
 from core import region, regions
 from mapview import basemaps, urlstate
-from layers.filters import Q_MAX_CHARS, Filters, facets, label, share_query
+from layers.filter_url import share_query
+from layers.filters import Q_MAX_CHARS, Filters, facets, label
 from mapview.legendfilter import legend_filter
 
 if TYPE_CHECKING:

@@ -18,7 +18,8 @@ import streamlit as st
 from core import region, regions
 from core.regions import Region
 from mapview import basemaps, data
-from layers.filters import PARAM_NAMES, Filters, Options, clean_search, parse_query, shown, to_query
+from layers.filter_url import parse_query, shown, to_query
+from layers.filters import PARAM_NAMES, Filters, Options, clean_search
 
 __all__ = ["OTHER_PARAMS", "choose_region", "enter_present", "exit_present", "go_view", "init_from_url", "write_url"]
 

@@ -3,8 +3,9 @@ import pandas as pd
 import pytest
 
 from benchmarks.synthetic import project_frame
+from layers.filter_url import parse_query, share_query, to_query
 from layers.filters import (NO_YEAR, Filters, apply, as_of_view, describe, facet_counts, facets, filename_stem,
-                             options_from, parse_query, parts, share_query, to_query)
+                             options_from, parts)
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from benchmarks.synthetic import project_frame
-from layers.filters import (MAX_TOKENS, Q_MAX_CHARS, Q_MAX_TERMS, Filters, clean_search, mask, options_from,
-                             parse_query)
+from layers.filter_url import MAX_TOKENS, parse_query
+from layers.filters import Q_MAX_CHARS, Q_MAX_TERMS, Filters, clean_search, mask, options_from
 
 
 @pytest.fixture(scope="module")
