@@ -226,9 +226,9 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Pa
         cold.close()
         # later sessions (what a planner opening the link sees): the median of WARM_OPENS (one for a baseline that
         # takes tens of seconds), each in a new page; the last page goes on to the filter and pan tests
-        opens, busy = [], []
-        for i in range(1 if kind == "folium" and n > 1000 else WARM_OPENS):
-            if i:
+        opens, busy, page = [], [], None
+        for _ in range(1 if kind == "folium" and n > 1000 else WARM_OPENS):
+            if page is not None:
                 page.close()
             page = ctx.new_page()
             main_thread = MainThread(page, profile=profile)

@@ -2,7 +2,6 @@
 rebuild) and ./run.sh rebuilds before starting."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from core import region, regions

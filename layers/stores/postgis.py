@@ -27,7 +27,6 @@ from layers.feature_rows import fit_to_layer, layer_of_type, unknown_id_error
 from layers.history_base import check_text, date_str, now_utc, parse_date
 from layers.stores import HISTORY_TABLES, pg_app, pg_conn
 from layers.stores.migrate import migrate
-from layers.stores.pg_conn import DatabaseError  # noqa: F401  (raised by every method; imported from here)
 from layers.stores.postgis_views import PostgisViews
 from layers.stores.postgis_whole import PostgisWhole, read_counties, read_projects, wkb
 
