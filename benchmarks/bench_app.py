@@ -69,6 +69,24 @@ open(os.environ["PROJECTMAP_RUNLOG"], "a").write(json.dumps({{"seconds": time.pe
 """
 
 
+READY = {"floor": {"ready": "input[type=checkbox]"},  # what marks a page as open (and the app's sidebar as ready)
+         "folium": {}, "app": {"ready": "[data-pm-projects]", "sidebar": "[data-testid=stSidebar] [data-testid=stButton]"}}
+READY_JS = """(() => {  // window.pmBench[name]: the time (epoch ms) of the first frame with selectors[name] in the page
+  const selectors = %s, bench = window.pmBench = {};
+  const seen = () => {
+    for (const [name, sel] of Object.entries(selectors)) {
+      if (!(name in bench) && document.querySelector(sel)) {
+        bench[name] = null;
+        requestAnimationFrame(() => { bench[name] = Date.now(); });
+      }
+    }
+    if (Object.keys(bench).length === Object.keys(selectors).length) { observer.disconnect(); }
+  };
+  const observer = new MutationObserver(seen);
+  observer.observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ["data-pm-projects"]});
+})();"""
+
+
 class PeakRSS:
     def __init__(self, pid: int):
         self.proc = psutil.Process(pid)
@@ -161,6 +179,13 @@ def breakdown(timeline: dict, run: dict | None) -> dict:
     return {k: round(v / 1000, 3) for k, v in out.items()}
 
 
+def page_run(runs: list[dict], origin_ms: float) -> dict | None:
+    """The script run that drew a page opened at origin_ms: its session's first (the map's first draw then reruns
+    the script for the sidebar's widgets)."""
+    after = [r for r in runs if "wall_start" in r and r["wall_start"] * 1000 >= origin_ms]
+    return min(after, key=lambda r: r["wall_start"]) if after else None
+
+
 def wait_runs(path: Path, n: int, timeout: float = 240):
     deadline = time.monotonic() + timeout
     while len(runlog(path)) < n:
@@ -203,39 +228,48 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Pa
     log.unlink(missing_ok=True)
     out = {"kind": kind}
 
+    def stamp(page, name: str) -> float:  # epoch seconds of the first frame with READY[kind][name]
+        return page.wait_for_function(f"() => window.pmBench && window.pmBench.{name}",
+                                      timeout=TIMEOUT_MS).json_value() / 1000
+
     def open_and_wait(page) -> float:
-        t0 = time.perf_counter()
+        t0 = page.opened = time.time()
         page.goto(base + "/", wait_until="commit")
         frame = folium_frame(page) if kind == "folium" else map_frame(page)
         if kind == "floor":
             page.get_by_role("checkbox", name="ok").wait_for(state="attached", timeout=TIMEOUT_MS)
-        elif kind == "folium":
+        elif kind == "folium":  # in st_folium's frame (the page's init script does not see into it)
             frame.locator("#map_div").wait_for(state="attached", timeout=TIMEOUT_MS)
-            frame.locator("body").evaluate(
+            return frame.locator("body").evaluate(
                 "(el, n) => new Promise(r => { (function poll() { if (window.map && Object.keys(window.map._layers)"
-                ".length >= n) requestAnimationFrame(() => r()); else setTimeout(poll, 5); })(); })", n)
+                ".length >= n) requestAnimationFrame(() => r(Date.now())); else setTimeout(poll, 5); })(); })",
+                n) / 1000 - t0
         else:
             frame.locator("[data-pm-projects]").wait_for(state="attached", timeout=TIMEOUT_MS)
-            frame.locator("body").evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
-        return time.perf_counter() - t0
+        return stamp(page, "ready") - t0
 
     with streamlit_server(gpkg, script=str(script), env={"PROJECTMAP_RUNLOG": str(log), **(env or {})}) as (base, proc), \
             PeakRSS(proc.pid) as rss, offline_browser(playwright, (1600, 1000)) as ctx:
+        ctx.add_init_script(READY_JS % json.dumps(READY[kind]))
         cold = ctx.new_page()
         out["open_cold_s"] = open_and_wait(cold)  # first session: server caches empty
         cold.close()
         # later sessions (what a planner opening the link sees): the median of WARM_OPENS (one for a baseline that
         # takes tens of seconds), each in a new page; the last page goes on to the filter and pan tests
-        opens, busy, page = [], [], None
+        opens, sidebars, busy, page = [], [], [], None
         for _ in range(1 if kind == "folium" and n > 1000 else WARM_OPENS):
             if page is not None:
                 page.close()
             page = ctx.new_page()
             main_thread = MainThread(page, profile=profile)
             opens.append(open_and_wait(page))
+            if kind == "app":  # the sidebar's widgets follow the map's first draw
+                sidebars.append(stamp(page, "sidebar") - page.opened)
             busy.append(main_thread.busy_s())
         out["open_s"], out["main_thread_s"] = statistics.median(opens), statistics.median(busy)
         out["open_all_s"] = [round(t, 3) for t in opens]
+        if sidebars:
+            out["sidebar_ready_s"] = statistics.median(sidebars)
         if profile:
             out["main_thread_by_script_ms"] = main_thread.by_script_ms()
         frame = folium_frame(page) if kind == "folium" else map_frame(page)
@@ -245,12 +279,15 @@ def measure(kind: str, script: Path, gpkg: Path, n: int, playwright, workdir: Pa
         wait_runs(log, 1)
         _dbg("first run logged")
         if kind == "app":
-            first = [r for r in runlog(log) if "wall_start" in r]
-            out["open_breakdown_s"] = breakdown(page.evaluate(TIMELINE_JS), first[-1] if first else None)
-            out["open_phases_s"] = first[-1].get("phases") if first else None
             out["timeline"] = page.evaluate(TIMELINE_JS)
+            first = page_run(runlog(log), out["timeline"]["page_origin"])
+            out["open_breakdown_s"] = breakdown(out["timeline"], first)
+            out["open_phases_s"] = first.get("phases") if first else None
+        # A filter change → one rerun (its duration from the script's own log), once the page has settled
+        if kind == "app":
+            legend_checkbox(page, re.compile("^谋划")).wait_for(state="visible", timeout=TIMEOUT_MS)
+        page.wait_for_timeout(1000)
         runs_before = len(runlog(log))
-        # A filter change → one rerun (its duration from the script's own log).
         t1 = time.perf_counter()
         if kind == "floor":
             page.get_by_role("checkbox", name="ok").check(force=True)

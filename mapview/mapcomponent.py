@@ -4,6 +4,11 @@ and keeps the map across reruns. Each run sends it only small data — the URLs 
 (mapview.data), a bitset of the features that pass the filter, the legend and the map options — so a filter
 change redraws in the browser without a new folium document or a new copy of the data. Clicking a county's name
 on the map filters to that county (and zooms to it).
+
+A session's first open draws the map before the sidebar's widgets: they cost the browser about 0.8 s of main-thread
+work (React rendering Streamlit's selectboxes, multiselects, text box), which would delay the map as long. That run
+leaves them out (`Context.sidebar_later`); the component's trigger "drawn", sent once the projects are on the map
+(or after a few seconds, or when the map cannot load), reruns the script with them.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from core.vocab import COUNTIES
 from layers.escape import esc
 from layers.legend import legend_html
 from layers.webmap import MapOptions, map_options
-from mapview import assets, basemaps, data, urlstate
+from mapview import assets, basemaps, data, sidebar, urlstate
 
 __all__ = ["show"]
 
@@ -58,9 +63,14 @@ def _on_click() -> None:
     urlstate.set_filters(county=() if tuple(f.county) == (name,) else (name,))
 
 
+def _on_drawn() -> None:
+    st.session_state[sidebar.SHOWN] = True
+
+
 def show(c, *, height: int, fill: bool = False) -> None:
     """Draw the map of the context `c` (mapview.ui.Context), `height` px tall — or, with `fill`, down to the bottom
-    of the window (at least `height` × 0.6)."""
+    of the window (at least `height` × 0.6). On a session's first open the sidebar's widgets wait for the map."""
+    c.sidebar_later = not st.session_state.get(sidebar.SHOWN)
     gcj02 = basemaps.is_gcj02(c.basemap)
     counties = data.county_payload(c.key, gcj02)
     projects = data.project_payload(c.key, c.shown, c.filters, gcj02)
@@ -71,6 +81,7 @@ def show(c, *, height: int, fill: bool = False) -> None:
     options.update(countiesUrl=counties.url, countyClick=True, fitCounties=[esc(n) for n in c.filters.county])
     # bytes: Streamlit checks a dict or list for DataFrames, which imports pandas
     _component(data=json.dumps({"options": options, "tiles": tiles, "height": height, "fill": fill,
-                                "minHeight": int(height * 0.6),
+                                "minHeight": int(height * 0.6), "tellDrawn": c.sidebar_later,
                                 "scripts": {k: assets.static_url(v) for k, v in SCRIPTS.items()}},
-                               ensure_ascii=False).encode("utf-8"), key=KEY, on_county_change=_on_click)
+                               ensure_ascii=False).encode("utf-8"), key=KEY, on_county_change=_on_click,
+               on_drawn_change=_on_drawn)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["sidebar"]
 
+SHOWN = "pm_sidebar_shown"  # session: the widgets have been shown (or the map drawn) once; they wait no more
 BASEMAP_HELP = ("默认无底图，断网也能完整显示。天地图需配置密钥(TIANDITU_TOKEN)。高德底图为 GCJ-02，"
                 "显示时项目自动偏移，导出数据始终为 WGS84。")
 
@@ -65,6 +66,10 @@ def _display(c: Context) -> None:
 
 def sidebar(c: Context) -> None:
     with st.sidebar:
+        if c.sidebar_later:  # the map first; its first draw reruns the script with the widgets
+            st.caption("筛选条件加载中…")
+            return
+        st.session_state[SHOWN] = True
         _region()
         _filters(c)
         st.divider()

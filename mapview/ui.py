@@ -57,6 +57,7 @@ class Context:
     locate: str | None
     view: str | None = None  # the meeting view shown (layers.views), while its filters are unchanged
     bbox: tuple | None = None  # that view's map extent
+    sidebar_later: bool = False  # the sidebar's widgets wait for the map's first draw (mapview.mapcomponent)
 
     @cached_property
     def store(self):

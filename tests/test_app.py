@@ -1,21 +1,16 @@
 """app.py, the router: a UserError is shown as a message; any other error is a short notice and a log entry."""
 import logging
-from pathlib import Path
-
-import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.errors import UserError
 from mapview import ui
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.apptest import app_test
 
 
 def _run_with_setup_raising(monkeypatch, error):
     def setup():
         raise error
     monkeypatch.setattr(ui, "setup", setup)
-    return AppTest.from_file(APP, default_timeout=60).run()
+    return app_test(60).run()
 
 
 def test_a_user_error_is_shown_in_chinese(monkeypatch):

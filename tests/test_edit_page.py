@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from layers import editors, history
 from tests.edit_fixtures import make_gpkg
+from tests.apptest import app_test
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGE = "pages/9_编辑.py"
 PASSWORD = "a long enough password"
 
@@ -30,7 +30,7 @@ def env(tmp_path, monkeypatch):
 
 
 def _open(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test(60)
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()  # the router (app.py) first, then the page, as a browser would
@@ -168,7 +168,7 @@ def test_changes_page_as_of_and_changed_since(env):
     import datetime as dt
     history.record_status(env, "P001", "preliminary", "2024-03-01", note="立项", editor="王工")
     history.record_status(env, "L002", "under_construction", "2024-06-01", note="开工", editor="王工")
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test(60)
     at.run()
     at.switch_page("pages/8_变更.py").run()
     assert not at.exception, at.exception

@@ -1,20 +1,15 @@
 """The Streamlit app through streamlit.testing's AppTest: URL state, legend-filters, search, presentation mode,
 table → locate, statistics, exports of exactly the filtered set."""
 import datetime as dt
-import io
 import json
 
-import geopandas as gpd
 import pytest
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
 
 from benchmarks.synthetic import write_gpkg
-from layers import export, store
+from layers import store
 from layers.filters import Filters, apply
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from mapview.sidebar import SHOWN
+from tests.apptest import app_test
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +21,7 @@ def gpkg(tmp_path_factory):
 def app(gpkg, monkeypatch):
     monkeypatch.setenv("PROJECTMAP_GPKG", str(gpkg))
     monkeypatch.delenv("TIANDITU_TOKEN", raising=False)
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test(60)
     return at
 
 
@@ -42,8 +37,22 @@ def summary(at) -> str:
 def test_opens_with_every_project(app, gpkg):
     app.run()
     assert not app.exception
-    assert summary(app).startswith(f"显示 40 / 40 个项目")
+    assert summary(app).startswith("显示 40 / 40 个项目")
     assert dict(app.query_params) == {}
+
+
+def test_a_sessions_first_open_of_the_map_leaves_the_sidebar_widgets_for_later_other_pages_do_not(app):
+    app.session_state[SHOWN] = False  # a new session, as a browser opens it (tests.apptest says the map has drawn)
+    app.run()
+    assert not app.exception
+    assert not app.sidebar.multiselect and not app.sidebar.text_input
+    assert [c.value for c in app.sidebar.caption] == ["筛选条件加载中…"]
+    app.run()  # any later run — the map's "drawn" report or the planner's first click — still waits for the report
+    assert not app.sidebar.text_input
+    app.switch_page("pages/1_表格.py").run()  # no map on this page: nothing to wait for
+    assert [t.label for t in app.sidebar.text_input] == ["搜索项目名称或别名"]
+    app.switch_page("pages/0_地图.py").run()  # once shown, the widgets stay
+    assert [t.label for t in app.sidebar.text_input] == ["搜索项目名称或别名"]
 
 
 def test_url_filters_apply_and_unknown_values_give_a_notice(app):
@@ -205,7 +214,7 @@ def test_to_verify_page_lists_unverified_projects_largest_radius_first(app, gpkg
 
 def test_missing_geopackage_is_a_clear_message(monkeypatch, tmp_path):
     monkeypatch.setenv("PROJECTMAP_GPKG", str(tmp_path / "nope.gpkg"))
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = app_test(30).run()
     assert any("python -m layers build" in e.value for e in at.error)
 
 

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from core import region
 from layers import store, webpayload
 from layers.build import build
+from tests.apptest import app_test
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -31,7 +32,7 @@ def liaocheng(shipped, monkeypatch):
 
 
 def opened(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
+    at = app_test(90)
     for k, v in params.items():
         at.query_params[k] = v
     at.run()

@@ -1,16 +1,13 @@
 """统计: each chart's bars in its table's order, each section titled once, and the total explained where the counties
 add up to more than it (a project of several counties counts in each)."""
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from benchmarks.synthetic import project_frame, write_gpkg
 from mapview import stats
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.apptest import app_test
 
 
 def test_the_chart_lists_its_rows_in_the_tables_order():
@@ -41,7 +38,7 @@ def gpkg(tmp_path_factory):
 
 def test_the_statistics_page_titles_each_section_once_and_explains_the_total(gpkg, monkeypatch):
     monkeypatch.setenv("PROJECTMAP_GPKG", str(gpkg))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app_test(60).run()
     at.switch_page("pages/2_统计.py").run()
     assert not at.exception
     titles = [h.value for h in at.subheader]

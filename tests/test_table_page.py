@@ -1,17 +1,15 @@
 """项目表 through streamlit.testing's AppTest: the table in pinyin order, grouped by county (one section per county,
 then the projects of several counties or of the whole city), and its own search box."""
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from benchmarks.synthetic import write_gpkg
 from core.vocab import CITY_WIDE, COUNTIES
 from layers import order, store
+from tests.apptest import app_test
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 N = 40
 
 
@@ -34,7 +32,7 @@ def gpkg(tmp_path_factory):
 def table_page(gpkg, monkeypatch):
     monkeypatch.setenv("PROJECTMAP_GPKG", str(gpkg))
     monkeypatch.delenv("TIANDITU_TOKEN", raising=False)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app_test(60).run()
     at.switch_page("pages/1_表格.py").run()
     assert not at.exception
     return at

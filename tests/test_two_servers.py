@@ -212,8 +212,8 @@ LIGHT_MAP = """
 import os, sys
 os.environ["PROJECTMAP_DB"] = {url!r}
 os.environ["PROJECTMAP_GPKG"] = {absent!r}
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file("app.py", default_timeout=120)
+from tests.apptest import app_test
+at = app_test(120)
 at.run()
 at.multiselect(key="w_county").set_value(["冠县"]).run()
 assert not at.exception, at.exception

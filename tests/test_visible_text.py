@@ -2,15 +2,13 @@
 see): every table on 项目表, 统计 and 关于数据 built from the shipped data, through AppTest. The machine codes (编号,
 代码) are allowed in their own column, which comes last; on 关于数据 the sources' own titles, publishers, quotes and
 links are citations, shown as published."""
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from layers import store
 from tests.visible_text import ALLOWED, CITATIONS, latin_words, data_words
+from tests.apptest import app_test
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 MACHINE = ("编号", "代码")
 CITED = {"来源", "发布者", "原文短句", "链接", "第三方转载网址（未核实）"}
 # The evidence team's notes on how a source gave the position (由此得出) still name code and datasets
@@ -28,7 +26,7 @@ def app(shipped):
     import os
     old = os.environ.get("PROJECTMAP_GPKG")
     os.environ["PROJECTMAP_GPKG"] = str(shipped[0])
-    yield AppTest.from_file(APP, default_timeout=60).run()
+    yield app_test(60).run()
     if old is None:
         os.environ.pop("PROJECTMAP_GPKG", None)
     else:

@@ -61,8 +61,8 @@ def test_the_map_page_imports_neither_pandas_nor_a_gis_library(gpkg):
     code = f"""
 import os, sys
 os.environ["PROJECTMAP_GPKG"] = {str(gpkg)!r}
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file("app.py", default_timeout=120)
+from tests.apptest import app_test
+at = app_test(120)
 at.run()
 at.multiselect(key="w_county").set_value(["冠县"]).run()
 at.text_input(key="w_q").input("P0").run()

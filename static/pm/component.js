@@ -3,8 +3,11 @@
  * bitset, the legend and the options. The first call loads Leaflet and map.js (local files, once per page) while it
  * fetches the data, then draws the map (map.js' pmDrawMap); later calls with the same data only update it
  * (pmUpdate: filter bitset, legend, project to locate, extent). Clicking a county's name sends the trigger
- * "county" = {county, n} back to Python (the page then filters to that county). */
+ * "county" = {county, n} back to Python (the page then filters to that county). With data.tellDrawn (a session's
+ * first open, whose sidebar waits for the map) the trigger "drawn" follows the first draw once it is painted —
+ * or the failure to load, or TELL_AFTER_MS — so the sidebar never waits for good. */
 const DECODER = new TextDecoder();
+const TELL_AFTER_MS = 10000;
 let scripts = null;  // the promise of Leaflet, map.js and bulk.js loaded (once per page)
 
 window.pmPrefetched = window.pmPrefetched || {};  // URL → promise of its content (map.js' pmFetch takes it from here)
@@ -66,7 +69,10 @@ function render(el, a) {
   el.style.height = height(el, a) + "px";
   // a new data file, basemap or presentation mode: a new map; anything else: the same map, updated
   const key = JSON.stringify([a.options.countiesUrl, a.options.projectsUrl, a.tiles, a.options.present]);
-  if (key !== st.key) { st.key = key; create(el, a); } else { st.map.invalidateSize(); pmUpdate(st.map, a.options); }
+  const options = JSON.stringify(a.options);  // a run that changed nothing on the map leaves it (and its popup) be
+  if (key !== st.key) { st.key = key; create(el, a); }
+  else { st.map.invalidateSize(); if (options !== st.options) { pmUpdate(st.map, a.options); } }
+  st.options = options;
 }
 
 export default function (component) {
@@ -88,6 +94,24 @@ export default function (component) {
   st.last = a;
   prefetch(a.options.countiesUrl); prefetch(a.options.projectsUrl, a.options.bulk);
   el.style.height = height(el, a) + "px";  // the map's place at once, the map when the scripts are there
+  if (a.tellDrawn && !st.told) { tellDrawn(el); }
   loadScripts(a.scripts).then(function () { if (st.last === a) { render(el, a); } })
-    .catch(function (e) { el.textContent = "地图脚本未能加载：" + e.message; });
+    .catch(function (e) { el.textContent = "地图脚本未能加载：" + e.message; if (st.tell) { st.tell(); } });
+}
+
+/* The trigger "drawn", once per map: after the projects (or a failure notice) are painted, at the latest after
+ * TELL_AFTER_MS. */
+function tellDrawn(el) {
+  const st = el.pmState;
+  st.told = true;
+  let done = false;
+  const tell = function () {
+    if (done) { return; }
+    done = true; observer.disconnect(); clearTimeout(timer);
+    requestAnimationFrame(function () { setTimeout(function () { st.send("drawn", true); }, 0); });
+  };
+  const observer = new MutationObserver(tell);  // the map's element: projects drawn, or its data failed to load
+  observer.observe(el, {attributes: true, attributeFilter: ["data-pm-projects", "data-pm-error"]});
+  const timer = setTimeout(tell, TELL_AFTER_MS);
+  st.tell = tell;
 }

@@ -26,7 +26,7 @@ def server(gpkg):
 
 @pytest.fixture(scope="module")
 def browser_context():
-    """Debian's chromium with every request that does not go to this machine aborted (ctx.guard.blocked). Per
+    """Debian's chromium with every request that does not go to this machine refused (ctx.guard.blocked). Per
     module: Playwright's sync API cannot run while another test starts its own."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} missing: install Debian's chromium (apt-get install chromium)")

@@ -137,3 +137,35 @@ def test_the_map_legend_hides_a_category_at_once_and_the_page_never_reruns(gpkg,
         page.mouse.wheel(0, -300)
         page.wait_for_timeout(1500)
         assert len(log.read_text().splitlines()) == runs
+
+
+FIRST_SEEN = """() => {  // when the projects and the sidebar's search box first appear (performance.now())
+  const seen = window.pmSeen = {};
+  const look = () => {
+    if (!seen.map && document.querySelector("[data-pm-projects]")) { seen.map = performance.now(); }
+    if (!seen.sidebar && document.querySelector("[data-testid=stSidebar] input[type=text]")) {
+      seen.sidebar = performance.now();
+    }
+  };
+  new MutationObserver(look).observe(document, {childList: true, subtree: true, attributes: true});
+}"""
+
+
+def test_a_first_open_draws_the_map_before_the_sidebar_which_follows_without_a_click(gpkg, playwright, tmp_path):
+    """A session's first open leaves the sidebar's widgets out (rendering them would hold up the map); the map's first
+    draw reruns the page once, which brings them and keeps the map as drawn."""
+    log = tmp_path / "runs.jsonl"
+    with streamlit_server(gpkg, env={"PROJECTMAP_RUNLOG": str(log)}) as (base, _), \
+            offline_browser(playwright, (1600, 1000)) as ctx:
+        page = ctx.new_page()
+        page.add_init_script(f"({FIRST_SEEN})()")
+        page.goto(base + "/")
+        wait_map_drawn(page)
+        page.evaluate("() => { document.querySelector('.pm-map').pmState.map.pmProbe = 1; }")
+        expect(page.get_by_role("textbox", name="搜索项目名称或别名")).to_be_visible()
+        expect(page.get_by_text("筛选条件加载中…")).to_have_count(0)
+        seen = page.evaluate("() => window.pmSeen")
+        assert seen["map"] < seen["sidebar"], seen
+        assert page.evaluate("() => document.querySelector('.pm-map').pmState.map.pmProbe") == 1  # not redrawn
+        page.wait_for_timeout(1000)
+        assert len(log.read_text().splitlines()) == 2  # the open and the map's report, nothing else

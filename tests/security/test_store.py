@@ -29,6 +29,7 @@ import pytest
 from layers import history, safe_write as sw, store
 from layers.__main__ import main
 from tests.edit_fixtures import make_gpkg
+from tests.apptest import app_test
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTRA = 3000  # enough rows that a one-page cache must spill into the database file
@@ -239,10 +240,9 @@ def test_build_never_creates_a_file_beside_an_orphaned_journal(hot):
 
 
 def test_the_app_explains_an_unrecoverable_journal_instead_of_a_traceback(hot, monkeypatch):
-    from streamlit.testing.v1 import AppTest
     monkeypatch.setattr(sw, "_writable", lambda p: False, raising=False)  # root ignores chmod: pretend
     monkeypatch.setenv("PROJECTMAP_GPKG", str(hot))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = app_test(60).run()
     assert not at.exception
     assert any("journal" in e.value or "日志" in e.value or "中断" in e.value for e in at.error), \
         [e.value for e in at.error]
