@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from itertools import compress
 from typing import Mapping
 
+import numpy as np
 
 from core import fields as field_list
 from core.fields import split_list
@@ -151,30 +152,48 @@ def _per_row(column, test):
     return map(memo.__getitem__, column)
 
 
-def _flags(gdf: Table, f: Filters) -> list[bool]:
-    """Which rows pass every filter, as booleans — plain Python over the columns, so that a pandas DataFrame and
-    layers.records.Records are filtered by the very same code (and the map page needs neither pandas nor numpy)."""
-    m = [True] * len(gdf)
-
-    def keep(column, test):
-        nonlocal m
-        m = list(map(operator.and_, m, _per_row(gdf[column], test)))
-
+def _tests(f: Filters) -> list[tuple[str, object]]:
+    """(column, test of one value) for each filter set in `f` but the search."""
+    out = []
     if f.status:
-        keep("status", set(f.status).__contains__)
+        out.append(("status", set(f.status).__contains__))
     if f.category:
-        keep("category", set(f.category).__contains__)
+        out.append(("category", set(f.category).__contains__))
     if f.county:
-        keep("county", lambda v, w=set(f.county): bool(w.intersection(parts(v))))
+        out.append(("county", lambda v, w=set(f.county): bool(w.intersection(parts(v)))))
     if f.agency:
-        keep("lead_agency", lambda v, w=set(f.agency): bool(w.intersection(parts(v))))
+        out.append(("lead_agency", lambda v, w=set(f.agency): bool(w.intersection(parts(v)))))
     if f.year:
-        keep("target_year", lambda v, w=set(f.year): year_token(v) in w)
+        out.append(("target_year", lambda v, w=set(f.year): year_token(v) in w))
+    return out
+
+
+def _passing(gdf: Table, column: str, test):
+    """Which rows' `column` passes `test`: a numpy array for Records (each distinct value tested once, then one
+    numpy lookup per row), a list for a DataFrame."""
+    coded = gdf.coded(column) if hasattr(gdf, "coded") else None
+    if coded is not None:
+        values, codes = coded
+        return np.fromiter(map(bool, map(test, values)), bool, len(values))[codes] if values else \
+            np.zeros(len(codes), bool)
+    hits = _per_row(gdf[column], test)
+    return np.fromiter(hits, bool, len(gdf)) if hasattr(gdf, "rows") else list(hits)
+
+
+def _flags(gdf: Table, f: Filters):
+    """Which rows pass every filter, as booleans: a numpy array for layers.records.Records (the map page, at
+    province scale), a list for a pandas DataFrame — the very same tests for both."""
+    coded = hasattr(gdf, "rows")
+    m = np.ones(len(gdf), bool) if coded else [True] * len(gdf)
+    for column, test in _tests(f):
+        hit = _passing(gdf, column, test)
+        m = m & hit if coded else list(map(operator.and_, m, hit))
     if f.q:
         terms = list(dict.fromkeys(f.q.casefold().split()[:Q_MAX_TERMS]))
         text = ["\n".join("" if is_missing(x) else str(x) for x in row).casefold()
                 for row in zip(gdf["name"], gdf["aliases"], gdf["id"])]
-        m = [k and all(t in x for t in terms) for k, x in zip(m, text)]
+        found = [all(t in x for t in terms) for x in text]
+        m = m & np.asarray(found, bool) if coded else [k and x for k, x in zip(m, found)]
     return m
 
 
@@ -217,13 +236,26 @@ def facets(gdf: Table, f: Filters) -> dict[str, dict[str, int]]:
     out = {}
     for name in FACETS:
         masks = [m for other, m in own.items() if other != name]
-        column = gdf[_FACET_COLUMN[name]]
-        if masks:
-            both = masks[0]
-            for m in masks[1:]:
-                both = map(operator.and_, both, m)
-            column = compress(column, both)
-        out[name] = _counts(column, name)
+        column = _FACET_COLUMN[name]
+        coded = gdf.coded(column) if hasattr(gdf, "coded") else None
+        if coded is not None:  # Records: the rows per distinct value counted in numpy
+            values, codes = coded
+            if masks:
+                codes = codes[np.logical_and.reduce(masks)]
+            seen = ((values[i], int(n)) for i, n in enumerate(np.bincount(codes, minlength=len(values))) if n)
+        else:
+            rows = gdf[column]
+            if masks:
+                both = masks[0]
+                for m in masks[1:]:
+                    both = map(operator.and_, both, m)
+                rows = compress(rows, both)
+            rows = list(rows)
+            try:  # each distinct value handled once, in order of first appearance
+                seen = Counter(rows).items()
+            except TypeError:
+                seen = ((v, 1) for v in rows)
+        out[name] = _tally(seen, name)
     return out
 
 
@@ -238,15 +270,12 @@ _FACET_COLUMN = {"status": "status", "category": "category", "county": "county",
                  "year": "target_year"}
 
 
-def _counts(column, name: str) -> dict[str, int]:
+def _tally(seen, name: str) -> dict[str, int]:
+    """(value, number of rows) pairs → counts per facet value: a project of several counties (agencies) counts once
+    in each, years by their token, missing values left out."""
     out: dict[str, int] = {}
-    column = list(column)
-    try:  # each distinct value handled once, in order of first appearance
-        seen = Counter(column).items()
-    except TypeError:
-        seen = ((v, 1) for v in column)
     for v, n in seen:
-        if name in ("county", "agency"):  # lists: each value counts once per project that has it
+        if name in ("county", "agency"):
             for part in parts(v):
                 out[part] = out.get(part, 0) + n
         elif name == "year":

@@ -1,12 +1,17 @@
 """A small read-only table of plain Python values — the projects' attributes as the map page uses them, without
 pandas (importing pandas alone costs the server ~80 MB and a second on its first run). Columns are read by name
 (`records["status"]` → a list), rows are chosen with booleans (`take`), and `to_frame()` hands a pandas
-DataFrame to the pages that want one. layers.filters works on both."""
+DataFrame to the pages that want one. layers.filters works on both.
+
+At province scale (200 000 rows sharing a few hundred values) a column is also kept coded (`coded`): its distinct
+values and each row's index into them as a numpy array, so that filters and counts test each value once and do the
+rest in numpy."""
 from __future__ import annotations
 
-from collections import Counter
 from itertools import compress
 from typing import Iterable, Sequence
+
+import numpy as np
 
 from layers.escape import is_missing
 
@@ -46,7 +51,8 @@ class Records:
         self.rows = rows
         self._index = {c: i for i, c in enumerate(self.columns)}
         self._cache: dict[str, list] = {}
-        self._taken_from: tuple["Records", list] | None = None  # (parent, keep): columns compressed on demand
+        self._coded: dict[str, tuple[list, np.ndarray] | None] = {}
+        self._taken_from: tuple[Records, list[bool], np.ndarray] | None = None  # (parent, keep, keep): see take
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -69,11 +75,40 @@ class Records:
                 col = self._cache[name] = [r[i] for r in self.rows]
         return col
 
+    def coded(self, name: str) -> tuple[list, np.ndarray] | None:
+        """The column as (its distinct values, each row's index into them: an int32 array), kept; None when a
+        value is unhashable. Rows taken from a table share its values."""
+        if name not in self._coded:
+            parent = self._taken_from
+            if parent is not None:
+                up = parent[0].coded(name)
+                self._coded[name] = None if up is None else (up[0], up[1][parent[2]])
+            else:
+                index: dict = {}
+                try:
+                    codes = np.fromiter((index.setdefault(v, len(index)) for v in self[name]), np.int32, len(self))
+                except TypeError:
+                    self._coded[name] = None
+                else:
+                    self._coded[name] = (list(index), codes)
+        return self._coded[name]
+
+    def distinct(self, name: str) -> list:
+        """The column's distinct values (in order of first appearance in the table the rows were taken from)."""
+        coded = self.coded(name)
+        return list(dict.fromkeys(self[name])) if coded is None else [coded[0][i] for i in np.unique(coded[1])]
+
+    def row_numbers(self) -> np.ndarray:
+        """Each row's position in the table it was (ultimately) taken from."""
+        parent = self._taken_from
+        return np.arange(len(self)) if parent is None else parent[0].row_numbers()[parent[2]]
+
     def take(self, keep: Iterable[bool]) -> "Records":
         """The rows where `keep` is true, in order (a column already read is taken along when it is asked for)."""
-        keep = list(keep)
+        flags = np.asarray(keep if isinstance(keep, np.ndarray) else list(keep), dtype=bool)
+        keep = flags.tolist()
         out = Records(self.columns, list(compress(self.rows, keep)))
-        out._taken_from = (self, keep)
+        out._taken_from = (self, keep, flags)
         return out
 
     def value(self, key_column: str, key, column: str):
@@ -83,7 +118,14 @@ class Records:
 
     def counts(self, name: str) -> dict:
         """How many rows hold each value of a column (missing values left out)."""
-        out = dict(Counter(self[name]))  # in order of first appearance
+        coded = self.coded(name)
+        if coded is None:
+            out: dict = {}
+            for v in self[name]:
+                out[v] = out.get(v, 0) + 1
+        else:
+            values, codes = coded
+            out = {values[i]: int(n) for i, n in enumerate(np.bincount(codes, minlength=len(values))) if n}
         out.pop(None, None)
         return out
 

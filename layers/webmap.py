@@ -11,13 +11,14 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from layers import styles
 from layers.escape import esc
 from layers.popup import EXCERPT_INDEX, POPUP_FIELDS, TOOLTIP_INDEX, popup_parts
 
 if TYPE_CHECKING:  # the payloads are made at build time; the app imports this module for Payload and options only
     import geopandas as gpd
-    import numpy as np
 
 # Above this many project features the map is drawn on a <canvas> instead of SVG elements.
 CANVAS_THRESHOLD = 3000
@@ -173,11 +174,8 @@ class Payload:
 
 def bitset(flags) -> str:
     """Booleans → base64 little-endian bitset (bit i of byte i>>3), decoded by map.js' pmVisible."""
-    flags = list(flags)
-    if not flags:
-        return ""
-    bits = "".join(["1" if on else "0" for on in reversed(flags)])  # one big integer, bit i = flags[i]
-    return base64.b64encode(int(bits, 2).to_bytes((len(flags) + 7) // 8, "little")).decode("ascii")
+    flags = np.asarray(flags if isinstance(flags, np.ndarray) else list(flags), dtype=bool)
+    return base64.b64encode(np.packbits(flags, bitorder="little").tobytes()).decode("ascii") if flags.size else ""
 
 
 @dataclass

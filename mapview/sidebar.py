@@ -34,7 +34,7 @@ def _filters(c: Context) -> None:
     st.text_input("搜索项目名称或别名", key="w_q", on_change=urlstate.on_q, placeholder="如：徒骇河、高铁",
                   max_chars=Q_MAX_CHARS)
     counts = facets(c.rows, f)
-    present_cats = {v for v in c.rows["category"] if v} | set(f.category)
+    present_cats = {v for v in c.rows.distinct("category") if v} | set(f.category)
     cats = [k for k in c.options.category if k in present_cats]
     legend_filter([("status", "状态", "（图例即筛选，数字为项目数）", c.options.status, counts["status"]),
                    ("category", "类别", "", cats, counts["category"])], f)

@@ -54,3 +54,26 @@ def test_the_bitset_sets_bit_i_of_byte_i_over_8(n):
     raw = base64.b64decode(bitset(flags))
     assert len(raw) == (n + 7) // 8
     assert [bool(raw[i >> 3] >> (i & 7) & 1) for i in range(n)] == flags
+
+
+@pytest.mark.parametrize("f", [
+    filters.Filters(),
+    filters.Filters(status=("under_construction",), county=("冠县", "临清市")),
+    filters.Filters(category=("water", "transport"), year=("none",)),
+    filters.Filters(agency=("市水利局",), county=("东昌府区",), q="工程"),
+])
+def test_coded_records_pass_the_same_rows_and_count_the_same_as_a_dataframe(rows, f):
+    """Records filter and count in numpy over each column's distinct values; a DataFrame row by row."""
+    names, plain = rows
+    rec = Records(names, share_values(plain))
+    frame = rec.to_frame()
+    shown = filters.apply(rec, f)
+    assert shown["id"] == list(filters.apply(frame, f)["id"])
+    assert filters.facets(rec, f) == filters.facets(frame, f)
+    for name in ("status", "county", "target_year"):
+        assert shown.counts(name) == {v: shown[name].count(v) for v in set(shown[name]) if v is not None}
+    assert sorted(shown.distinct("category")) == sorted(set(shown["category"]))  # each once
+    every_other = shown.take([i % 2 == 0 for i in range(len(shown))])
+    assert [plain[i] for i in every_other.row_numbers()] == every_other.rows  # positions in the first table
+    assert every_other.counts("status") == \
+        {v: every_other["status"].count(v) for v in set(every_other["status"])}
