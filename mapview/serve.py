@@ -35,6 +35,7 @@ def _preload() -> None:
     quiet.setLevel(logging.ERROR)
     try:
         import mapview.mapcomponent, mapview.meeting, mapview.timing, mapview.ui  # noqa: E401, F401
+        import PIL.Image, PIL.ImageDraw  # noqa: E401, F401  the page icon (ui.favicon; Streamlit's image code)
     finally:
         quiet.setLevel(level)
 

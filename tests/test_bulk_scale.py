@@ -1,5 +1,6 @@
 """The speed-ups for province-scale data change no result: shared cell values (layers.records.share_values), the
-filters computed once per distinct value, columns taken along by Records.take, the bitset as one integer."""
+filters computed once per distinct value (numpy over coded columns), columns taken along by Records.take, the
+bitset packed by numpy."""
 from __future__ import annotations
 
 import base64
