@@ -1,6 +1,7 @@
 """Exports of (filtered) project features: GeoJSON per RFC 7946, GeoPackage, CSV (WKT + lon/lat).
 
-RFC 7946 (GDAL's writer): WGS84 lon/lat, no `crs` member, exterior rings counter-clockwise and holes clockwise.
+RFC 7946 (layers.geojson_out, as GDAL's writer): WGS84 lon/lat, no `crs` member, exterior rings counter-clockwise and
+holes clockwise.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import shapely
 from core import fields
 from core.errors import UserError
 from core.vocab import CATEGORIES, CITY_WIDE, COUNTIES, STATUSES, code_of
-from layers import atomic, filters, kml
+from layers import atomic, filters, geojson_out, kml
 from layers.safe_write import resolve_target, same_file
 from layers.store import gpkg_path, layer_for, read_projects
 
@@ -58,21 +59,10 @@ def filter_projects(gdf: gpd.GeoDataFrame, status=(), county=(), category=()) ->
 
 
 def geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:
-    """RFC 7946 GeoJSON by GDAL's writer (RFC7946=YES: WGS84, no crs, exterior rings counter-clockwise, holes
-    clockwise), coordinates to COORD_DECIMALS places, each feature's ``id`` member its project id (the ``id``
-    property stays too)."""
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs("EPSG:4326")
-    # AUTODETECT_JSON_STRINGS=NO: text stays text (a name like "[1,2]" or the evidence JSON is not turned into an array)
-    options = {"RFC7946": "YES", "COORDINATE_PRECISION": COORD_DECIMALS, "WRITE_NAME": "NO",
-               "AUTODETECT_JSON_STRINGS": "NO"}
-    if "id" in gdf.columns:  # GDAL moves the ID_FIELD out of the properties: give it a copy
-        gdf = gdf.assign(_feature_id=gdf["id"])
-        options["ID_FIELD"] = "_feature_id"
-    buf = io.BytesIO()
-    # use_arrow: the same bytes, ~3x faster (200k projects: issue 11 item 6's export target)
-    pyogrio.write_dataframe(gdf, buf, driver="GeoJSON", layer="projects", layer_options=options, use_arrow=True)
-    return buf.getvalue()
+    """RFC 7946 GeoJSON (WGS84, no crs, exterior rings counter-clockwise, holes clockwise), coordinates to
+    COORD_DECIMALS places, each feature's ``id`` member its project id (the ``id`` property stays too): what GDAL's
+    writer makes, built by layers.geojson_out at ~4x its speed (200k projects: issue 11 item 6's export target)."""
+    return geojson_out.to_bytes(gdf, COORD_DECIMALS)
 
 
 def to_geojson(gdf: gpd.GeoDataFrame) -> dict:
@@ -99,12 +89,17 @@ def to_csv_frame(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 def write(gdf: gpd.GeoDataFrame, fmt: str, path: str | os.PathLike) -> None:
     """Write ``gdf`` to the file ``path`` names (through symlinks), whole or not at all; devices, pipes and
     directories are refused."""
-    atomic.write_bytes(resolve_target(path), to_bytes(gdf, fmt))
+    atomic.write_bytes(resolve_target(path), _contents(gdf, fmt))
 
 
 def to_bytes(gdf: gpd.GeoDataFrame, fmt: str) -> bytes:
+    return bytes(_contents(gdf, fmt))
+
+
+def _contents(gdf: gpd.GeoDataFrame, fmt: str) -> bytes | memoryview:
+    """The file's bytes; GeoJSON as a view of the buffer it was built in (200 MB need not be copied to be written)."""
     if fmt == "geojson":
-        return geojson_bytes(gdf)
+        return geojson_out.document(gdf, COORD_DECIMALS)
     if fmt == "csv":  # UTF-8 with BOM: Excel on Chinese Windows opens it without mojibake
         buf = io.StringIO()
         to_csv_frame(gdf).to_csv(buf, index=False)
