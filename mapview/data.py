@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -152,12 +153,14 @@ KEEP_FILES = 24
 
 def _write_cached(kind: str, body: bytes) -> str:
     """The file of `body` under static/cache/, named by its content hash; written if missing, else marked as just
-    used (its mtime): the folder keeps the KEEP_FILES most recently used files of each kind."""
+    used (its access time: its modification time stays that of its content, so that browsers, which guess how long
+    a file without a Cache-Control header stays fresh from its age, keep it): the folder keeps the KEEP_FILES most
+    recently used files of each kind."""
     name = f"{kind}-{hashlib.sha256(body).hexdigest()[:24]}.json"
     target = CACHE_DIR / name
     if target.exists():
         try:
-            os.utime(target)
+            os.utime(target, (time.time(), target.stat().st_mtime))
         except OSError:  # pruned meanwhile (map_file's caller writes it again) or not ours to touch
             pass
         return name
@@ -171,12 +174,13 @@ def _write_cached(kind: str, body: bytes) -> str:
 
 
 def _prune(kind: str) -> None:
-    """Remove all but the KEEP_FILES most recently used files of `kind` — other servers of the same folder may be
-    pruning at the same moment: a file already gone is skipped."""
+    """Remove all but the KEEP_FILES most recently used (written or read) files of `kind` — other servers of the
+    same folder may be pruning at the same moment: a file already gone is skipped."""
     dated = []
     for p in CACHE_DIR.glob(f"{kind}-*.json"):
         try:
-            dated.append((p.stat().st_mtime, p))
+            s = p.stat()
+            dated.append((max(s.st_atime, s.st_mtime), p))
         except FileNotFoundError:
             continue
     for _, p in sorted(dated)[:-KEEP_FILES]:

@@ -88,3 +88,19 @@ def test_the_app_keeps_fresh_payloads_after_an_edit_so_the_next_start_is_fast(gp
     assert (data.CACHE_DIR / name).read_bytes() == kept[0]
     first = next(f for f in json.loads(kept[0])["data"]["features"])
     assert first["properties"]["i"]
+
+
+def test_a_served_file_keeps_the_age_of_its_content_and_the_recently_used_ones_are_kept(tmp_path, monkeypatch):
+    """Browsers guess how long a file without Cache-Control stays fresh from its Last-Modified: using a file marks
+    its access time, not its modification time; pruning keeps the KEEP_FILES most recently used."""
+    import os
+    from mapview import data
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path)
+    names = [data._write_cached("projects", f"body {i}".encode()) for i in range(data.KEEP_FILES)]
+    for i, name in enumerate(names):  # written long ago, oldest first
+        os.utime(tmp_path / name, (1_700_000_000 + i, 1_700_000_000 + i))
+    assert data._write_cached("projects", b"body 0") == names[0]  # used again
+    assert (tmp_path / names[0]).stat().st_mtime == 1_700_000_000  # its content's age
+    data._write_cached("projects", b"a new body")  # one file too many: the least recently used goes
+    left = {p.name for p in tmp_path.glob("projects-*.json")}
+    assert len(left) == data.KEEP_FILES and names[0] in left and names[1] not in left
