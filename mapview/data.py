@@ -276,3 +276,18 @@ def project_payload(key: tuple[str, int, int], shown: Records, filters: Filters,
     flags[positions[shown.row_numbers()]] = True  # projects without a geometry, not in the file
     flags = flags[:-1]
     return Payload(None, int(flags.sum()), None, url=url, visible=bitset(flags), **more)
+
+
+def warm() -> None:
+    """What a first open of the map reads, read into the caches for the default region (mapview.serve, as the
+    server starts): the first visitor after a start then waits for none of it. A store that cannot be read is left
+    to the page, which explains it."""
+    try:
+        key = key_of(source())
+        rows = attributes(key)[1]
+        options(key)
+        county_payload(key, False)
+        project_payload(key, rows, Filters(), False)
+        rows.counts("status"), rows.counts("category")  # the legend's counts: the columns coded
+    except Exception as err:  # noqa: BLE001
+        log.info("map data not read ahead: %s", err)

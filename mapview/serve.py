@@ -7,7 +7,8 @@ run once in this server. So the first visit after a start that asks for a sub-pa
 Streamlit's English "Page not found" dialog. Telling Streamlit before the first session that this app navigates
 itself avoids it. (`streamlit run app.py` still works, with that one dialog.)
 
-It also imports the app's modules while the server starts, so the first visit does not wait for them.
+It also imports the app's modules and reads the default region's map data (mapview.data.warm) while the server
+starts, so the first visit does not wait for them.
 """
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ def _preload() -> None:
     try:
         import mapview.mapcomponent, mapview.meeting, mapview.timing, mapview.ui  # noqa: E401, F401
         import PIL.Image, PIL.ImageDraw  # noqa: E401, F401  the page icon (ui.favicon; Streamlit's image code)
+        from mapview import data
+        data.warm()
     finally:
         quiet.setLevel(level)
 

@@ -104,3 +104,17 @@ def test_a_served_file_keeps_the_age_of_its_content_and_the_recently_used_ones_a
     data._write_cached("projects", b"a new body")  # one file too many: the least recently used goes
     left = {p.name for p in tmp_path.glob("projects-*.json")}
     assert len(left) == data.KEEP_FILES and names[0] in left and names[1] not in left
+
+
+def test_the_server_reads_the_map_data_ahead_of_the_first_visitor(gpkg, tmp_path, monkeypatch):
+    """mapview.serve calls data.warm() as the server starts: the map's files are in the cache folder before any
+    page has run; a store that cannot be read is left to the page (no exception)."""
+    from mapview import data
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setenv("PROJECTMAP_GPKG", str(tmp_path / "absent.gpkg"))
+    data.warm()
+    assert not (tmp_path / "cache").exists()
+    monkeypatch.setenv("PROJECTMAP_GPKG", str(gpkg))
+    data.warm()
+    made = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.json"))
+    assert made == ["counties", "projects"]
