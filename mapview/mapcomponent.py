@@ -82,6 +82,6 @@ def show(c, *, height: int, fill: bool = False) -> None:
     # bytes: Streamlit checks a dict or list for DataFrames, which imports pandas
     _component(data=json.dumps({"options": options, "tiles": tiles, "height": height, "fill": fill,
                                 "minHeight": int(height * 0.6), "tellDrawn": c.sidebar_later,
-                                "scripts": {k: assets.static_url(v) for k, v in SCRIPTS.items()}},
+                                "scripts": {k: assets.versioned_url(v) for k, v in SCRIPTS.items()}},
                                ensure_ascii=False).encode("utf-8"), key=KEY, on_county_change=_on_click,
                on_drawn_change=_on_drawn)

@@ -215,9 +215,38 @@ function pmBulkOpen(map, B, i, at) {
       autoPanPaddingTopLeft: [10, 10], autoPanPaddingBottomRight: st.pad}).setLatLng(ll).setContent(html);
     popup.openOn(map);
     if (B.kind[i] === 0) { st.halo.show({getLatLng: function () { return ll; }}, B.radius[i]); }
-    popup.on("remove", st.halo.hide);
+    st.bulkPopup = true;
+    popup.on("remove", function () { st.bulkPopup = false; st.halo.hide(); });
     map.getContainer().setAttribute("data-pm-popup", String(i));
   }).catch(function (e) { pmLoadFailed(map, e); });
+}
+
+/* The project under the pointer, as a Leaflet layer shows it: the pointer cursor, the tooltip (name, category,
+ * status, county: its popup block's texts, fetched once per block when the pointer rests on a project) and, for a
+ * point, its error radius while no popup is open. Returns hover(i, latlng); i < 0: nothing under the pointer. */
+function pmBulkHover(map, B) {
+  var st = map._pm, el = map.getContainer(), tip = null, hovered = -1;
+  return function (i, at) {
+    el.style.cursor = i >= 0 ? "pointer" : "";
+    if (i === hovered) { if (tip) { tip.setLatLng(at); } return; }
+    hovered = i;
+    if (tip) { map.closeTooltip(tip); tip = null; }
+    if (!st.bulkPopup) { st.halo.hide(); }
+    if (i < 0) { return; }
+    if (B.kind[i] === 0 && !st.bulkPopup) {
+      var ll = pmBulkLatLng(B, i);
+      st.halo.show({getLatLng: function () { return ll; }}, B.radius[i]);
+    }
+    setTimeout(function () {  // a pointer crossing many projects fetches no block on its way
+      if (hovered === i) { pmBulkBlock(B, i).then(show).catch(function () { /* the popup reports it */ }); }
+    }, 120);
+    function show(texts) {
+      if (hovered !== i) { return; }
+      tip = L.tooltip({className: "pm-tooltip", direction: "top", offset: [0, -6]}).setLatLng(at)
+        .setContent(pmTooltip({strings: texts, tooltip: B.H.tooltip}, texts.map(function (_, j) { return j; })));
+      map.openTooltip(tip);
+    }
+  };
 }
 
 function pmBulkBuild(map, O, B) {
@@ -234,15 +263,16 @@ function pmBulkBuild(map, O, B) {
     var i = pmBulkFind(map, B, e.containerPoint, R());
     if (i >= 0) { pmBulkOpen(map, B, i, e.latlng); }
   });
-  var pending = false;
+  var pending = false, hover = pmBulkHover(map, B);
   map.on("mousemove", function (e) {  // the pointer over a project, as over a Leaflet layer
     if (pending) { return; }
     pending = true;
     requestAnimationFrame(function () {
       pending = false;
-      el.style.cursor = pmBulkFind(map, B, e.containerPoint, R()) >= 0 ? "pointer" : "";
+      hover(pmBulkFind(map, B, e.containerPoint, R()), e.latlng);
     });
   });
+  map.on("mouseout", function () { hover(-1); });
   window.pmBulkView = {map: map, B: B, point: function (i) { return map.latLngToContainerPoint(pmBulkLatLng(B, i)); },
     latlng: function (i) { return pmBulkLatLng(B, i); }};
 }

@@ -156,7 +156,9 @@ function pmErrorHalo(map) {
   function metresPerPixel(lat) {
     return 40075016.686 * Math.cos(lat * Math.PI / 180) / Math.pow(2, map.getZoom() + 8);
   }
-  function hide() { if (halo) { map.removeLayer(halo); halo = null; } }
+  function hide() {
+    if (halo) { map.removeLayer(halo); halo = null; map.getContainer().removeAttribute("data-pm-error-radius"); }
+  }
   function show(layer, r) {
     hide();
     if (!r) { return; }

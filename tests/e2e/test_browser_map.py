@@ -200,3 +200,14 @@ def test_hovering_a_project_draws_its_error_radius(server, page, gpkg):
     assert map_frame(page).locator("[data-pm-error-radius]").get_attribute("data-pm-error-radius") == \
         str(int(line["precision_m"]))
     expect(map_frame(page).locator(".pm-legend")).to_contain_text("误差范围")
+
+
+def test_the_map_scripts_are_fetched_by_their_content_version(server, page):
+    """A planner's browser keeps Leaflet, map.js and bulk.js in its cache: their URLs name their content (?v=), so
+    the version after an upgrade is fetched at once."""
+    page.goto(server + "/")
+    wait_map_drawn(page)
+    urls = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+    for name in ("leaflet.js", "map.js", "bulk.js"):
+        url = next(u for u in urls if u.split("?")[0].endswith("/" + name))
+        assert re.search(r"\?v=[0-9a-f]{12}$", url), url

@@ -109,3 +109,27 @@ def test_a_located_project_opens_on_the_canvas_path(bulk_server, page):
     popup = map_frame(page).locator(".leaflet-popup-content h4")
     expect(popup).to_have_text(HOSTILE_NAMES[1])
     assert page.dialogs == []
+
+
+def test_hovering_a_point_shows_its_tooltip_and_error_radius_as_text(bulk_server, page, order):
+    ids, body = order
+    radius = bulkpayload.decode(body)["radius"]
+    page.goto(bulk_server + "/")
+    wait_map_drawn(page)
+    frame = map_frame(page)
+    i = ids.index("P00003")  # <img onerror>…
+    assert radius[i] > 0
+    _painted(frame, i, zoom=17)
+    p = frame.locator("body").evaluate("(el, i) => { const p = window.pmBulkView.point(i); return [p.x, p.y]; }", i)
+    box = frame.locator(MAP).bounding_box()
+    page.mouse.move(box["x"] + p[0] + 40, box["y"] + p[1] + 40)
+    page.wait_for_timeout(200)
+    page.mouse.move(box["x"] + p[0], box["y"] + p[1])
+    tip = frame.locator(".pm-tooltip")
+    expect(tip.locator("b")).to_have_text(HOSTILE_NAMES[3])
+    assert tip.locator("img, script").count() == 0
+    expect(frame.locator(MAP)).to_have_attribute("data-pm-error-radius", str(radius[i]))  # drawn on the canvas
+    page.mouse.move(box["x"] + 5, box["y"] + box["height"] - 5)  # off the project: both gone
+    expect(tip).to_have_count(0)
+    expect(frame.locator("[data-pm-error-radius]")).to_have_count(0)
+    assert page.dialogs == []
