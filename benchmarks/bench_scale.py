@@ -8,7 +8,7 @@ in the same run (benchmarks/bench_app.py `measure`: headless chromium, network c
   the script's rerun time on a filter change (the server's time), filter change → redrawn in the browser,
   peak server RSS, the browser's JS heap;
 and in this process: the filter itself over the attributes (layers.filters + the bitset, median of 5) and an export
-of every project to GeoJSON as `python -m layers export --format geojson` makes it (read, filter, GDAL's writer).
+of every project to GeoJSON as `python -m layers export --format geojson` makes it (read, filter, layers.geojson_out).
 Printed against the targets of issue 11 item 6 (met / not met); results in benchmarks/results/bench_scale_*.json.
 """
 from __future__ import annotations
