@@ -9,7 +9,7 @@ Why a provider of our own rather than pygeoapi's OGR or SQLiteGPKG provider:
 - the filters must be the app's and the export's (``layers.export.filter_projects`` → ``layers.filters``): status
   and category by code or Chinese label, a project in several counties matched by any of them, unknown values
   refused with a message. pygeoapi's providers compare one column to one value in SQL.
-- the features must be the export's: each page is written by ``layers.export.geojson_bytes`` (GDAL, RFC 7946,
+- the features must be the export's: each page is written by ``layers.export.geojson_bytes`` (RFC 7946,
   7 decimals), so a page of the API and the export agree feature for feature.
 - the same code serves the GeoPackage and the PostGIS store: the reading is in one function, :func:`read`, through
   ``layers.stores.open_store``; nothing of a request reaches SQL or a file path (the source is fixed when the
