@@ -8,7 +8,6 @@
  * or the failure to load, or TELL_AFTER_MS — so the sidebar never waits for good. */
 const DECODER = new TextDecoder();
 const TELL_AFTER_MS = 10000;
-let scripts = null;  // the promise of Leaflet, map.js and bulk.js loaded (once per page)
 
 window.pmPrefetched = window.pmPrefetched || {};  // URL → promise of its content (map.js' pmFetch takes it from here)
 
@@ -23,21 +22,24 @@ function prefetch(url, bulk) {  // bulk: the binary payload's geometry part (sta
   }
 }
 
-function load(src) {
-  return new Promise(function (resolve, reject) {
-    const s = document.createElement("script");
-    s.src = src; s.onload = resolve; s.onerror = function () { reject(new Error("cannot load " + src)); };
-    document.head.appendChild(s);
-  });
-}
+const loading = {};  // URL → the promise of that script loaded into the page
 
-function loadScripts(urls) {
-  if (!scripts) {
-    scripts = (window.L ? Promise.resolve() : load(urls.leaflet))
-      .then(function () { return window.pmDrawMap ? null : load(urls.map); })
-      .then(function () { return window.pmBulk ? null : load(urls.bulk); });
-  }
-  return scripts;
+/* Leaflet, map.js and — for province-scale data — bulk.js: fetched in parallel, run in this order (async=false),
+ * each once per page. */
+function loadScripts(urls, bulk) {
+  const wanted = [window.L ? null : urls.leaflet, window.pmDrawMap ? null : urls.map,
+    !bulk || window.pmBulk ? null : urls.bulk].filter(Boolean);
+  return Promise.all(wanted.map(function (src) {
+    if (!loading[src]) {
+      loading[src] = new Promise(function (resolve, reject) {
+        const s = document.createElement("script");
+        s.src = src; s.async = false;
+        s.onload = resolve; s.onerror = function () { delete loading[src]; reject(new Error("cannot load " + src)); };
+        document.head.appendChild(s);
+      });
+    }
+    return loading[src];
+  }));
 }
 
 /* The map's height: a.height, or with a.fill (presentation mode) down to the bottom of the window. */
@@ -95,7 +97,7 @@ export default function (component) {
   prefetch(a.options.countiesUrl); prefetch(a.options.projectsUrl, a.options.bulk);
   el.style.height = height(el, a) + "px";  // the map's place at once, the map when the scripts are there
   if (a.tellDrawn && !st.told) { tellDrawn(el); }
-  loadScripts(a.scripts).then(function () { if (st.last === a) { render(el, a); } })
+  loadScripts(a.scripts, a.options.bulk).then(function () { if (st.last === a) { render(el, a); } })
     .catch(function (e) { el.textContent = "地图脚本未能加载：" + e.message; if (st.tell) { st.tell(); } });
 }
 

@@ -203,11 +203,12 @@ def test_hovering_a_project_draws_its_error_radius(server, page, gpkg):
 
 
 def test_the_map_scripts_are_fetched_by_their_content_version(server, page):
-    """A planner's browser keeps Leaflet, map.js and bulk.js in its cache: their URLs name their content (?v=), so
-    the version after an upgrade is fetched at once."""
+    """A planner's browser keeps Leaflet and map.js in its cache: their URLs name their content (?v=), so the
+    version after an upgrade is fetched at once. bulk.js is for province-scale data only."""
     page.goto(server + "/")
     wait_map_drawn(page)
     urls = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
-    for name in ("leaflet.js", "map.js", "bulk.js"):
+    for name in ("leaflet.js", "map.js"):
         url = next(u for u in urls if u.split("?")[0].endswith("/" + name))
         assert re.search(r"\?v=[0-9a-f]{12}$", url), url
+    assert not [u for u in urls if "bulk.js" in u]

@@ -59,6 +59,9 @@ def test_large_data_is_drawn_on_one_canvas_from_the_geometry_part_only(bulk_serv
     fetched = frame.locator("body").evaluate("""() => performance.getEntriesByType("resource")
         .filter(e => e.name.includes("/cache/bulk-")).map(e => e.encodedBodySize)""")
     assert fetched and fetched[0] <= bulkpayload.geometry_end(body) < len(body)  # popups are fetched on click
+    scripts = frame.locator("body").evaluate("""() => performance.getEntriesByType("resource")
+        .map(e => e.name).filter(u => u.includes("/pm/bulk.js"))""")
+    assert len(scripts) == 1 and re.search(r"bulk\.js\?v=[0-9a-f]{12}$", scripts[0])  # by content version
     assert browser_context.guard.blocked == []
 
 
