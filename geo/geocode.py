@@ -306,6 +306,15 @@ def counties_touched(geom, tolerance_m: float = 500.0) -> list[str]:
     return [n for n, cg in zip(cs["name"], cs.geometry) if cg.intersects(g)]
 
 
+@lru_cache(maxsize=64)
+def _county_area(units: tuple, names: tuple[str, ...], tolerance_m: float):
+    """The named counties of the region `units` (as boundaries keys it), grown by tolerance_m metres and prepared:
+    the same for every project of those counties (a report of 3 000 projects buffered it 3 000 times, 25 s)."""
+    area = from_metric(to_metric(boundaries.county_geometry(list(names))).buffer(tolerance_m))
+    shapely.prepare(area)
+    return area
+
+
 def check_in_counties(geom, counties: list[str], tolerance_m: float = 1000.0) -> list[str]:
     """Problems (empty if none): the geometry must lie within the listed counties, and a line must touch each."""
     if not counties or counties == ["全市"]:
@@ -313,7 +322,7 @@ def check_in_counties(geom, counties: list[str], tolerance_m: float = 1000.0) ->
         require_each = False
     else:
         require_each = geom.geom_type in ("LineString", "MultiLineString", "Polygon", "MultiPolygon")
-    area = from_metric(to_metric(boundaries.county_geometry(counties)).buffer(tolerance_m))
+    area = _county_area(tuple(region.current().county_names().items()), tuple(counties), tolerance_m)
     problems = []
     if geom.geom_type in ("Point", "MultiPoint") and not area.contains(geom):
         problems.append(f"not inside {'、'.join(counties)}")
