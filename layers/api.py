@@ -72,7 +72,7 @@ def open_source(args) -> tuple[str, str]:
     """(source, label) of the store to serve: ``--db URL`` (PostGIS), else ``--gpkg PATH``, else $PROJECTMAP_DB,
     else the default GeoPackage (layers.stores.store_from_args). The store is read once here, so a missing or
     unreadable one is a message before anything listens. The label has no password."""
-    from layers.api_provider import cached
+    from layers.api_source import cached
     from layers.stores import store_from_args
     st = store_from_args(args).require()
     source = st.url if st.kind == "postgis" else str(Path(st.path).resolve())
@@ -91,7 +91,7 @@ def _bbox(frames) -> list[float]:
 
 def config(source: str, url: str) -> dict:
     """pygeoapi's configuration for ``source``, served at ``url`` (the base URL clients see)."""
-    from layers.api_provider import cached
+    from layers.api_source import cached
     city = region.current().name_zh  # the region served (--region; 聊城市 by default)
     extent = _bbox([cached(source, "counties"), cached(source, "projects")])
     resources = {}

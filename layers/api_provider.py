@@ -17,17 +17,13 @@ Why a provider of our own rather than pygeoapi's OGR or SQLiteGPKG provider:
 - it stays read-only: no create/update/delete methods (pygeoapi's BaseProvider refuses them) and the server has no
   route for them (layers.api).
 
-A GeoPackage's frames are read once per change of the file (its identity, size and modification time), not per
-request: paging through 200k features does not re-read the file for every page. PostGIS is read per request.
+The store is read through layers.api_source: a GeoPackage once per change of the file, PostGIS per request.
 """
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import threading
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -39,10 +35,11 @@ from core import fields
 from core.errors import UserError
 from core.vocab import STATUSES, code_of
 from layers import export
+from layers.api_source import cached
 from layers import filters as project_filters
 from layers.store import PROJECT_LAYERS, layer_for
 
-__all__ = ["read", "ProjectsProvider", "ProjectPointsProvider", "ProjectLinesProvider", "ProjectPolygonsProvider",
+__all__ = ["ProjectsProvider", "ProjectPointsProvider", "ProjectLinesProvider", "ProjectPolygonsProvider",
            "CountiesProvider", "HistoryProvider", "MAX_VALUES", "VALUE_MAX_CHARS"]
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9:]+)?)?$")
@@ -50,58 +47,6 @@ MAX_VALUES = 100          # comma-separated values of one filter parameter
 VALUE_MAX_CHARS = 1000    # characters of one filter parameter
 HISTORY_FIELDS = ["project_id", "old_status", "new_status", "effective_date", "note", "source", "editor",
                   "recorded_at"]
-
-
-# ------------------------------------------------------------------------------------------ reading the store
-
-def read(source: str, what: str) -> gpd.GeoDataFrame | pd.DataFrame:
-    """The one place the API reads the store (layers.stores: the GeoPackage or PostGIS). ``what``: projects |
-    counties | history. ``source``: a GeoPackage path or a postgresql:// URL, fixed when the server starts."""
-    from layers.stores import open_store
-    st = open_store(source).require()
-    if what == "projects":
-        return st.projects()
-    if what == "counties":
-        return st.counties()
-    if what == "history":
-        return st.status_history()
-    raise ValueError(f"nothing to read called {what!r}")
-
-
-def _stamp(source: str):
-    """What changes when the store changes. A GeoPackage: a rebuild replaces the file (a new inode), an edit
-    rewrites it in place (size, time) or leaves a journal beside it. PostGIS: None — read on every request (the
-    database is shared by several app servers; it keeps no change counter the API could ask cheaply)."""
-    from layers.stores import is_db_url
-    if is_db_url(source):
-        return None
-    out = []
-    for p in (Path(source), Path(f"{source}-journal"), Path(f"{source}-wal")):
-        try:
-            st = os.stat(p)
-            out.append((st.st_ino, st.st_size, st.st_mtime_ns))
-        except OSError:
-            out.append(None)
-    return tuple(out)
-
-
-_cache: dict[tuple[str, str], tuple[tuple, object]] = {}
-_cache_lock = threading.Lock()
-
-
-def cached(source: str, what: str):
-    """read(source, what), read again only when the store changed. Callers must not modify the frame."""
-    key = (str(source), what)
-    stamp = _stamp(source)
-    if stamp is None:
-        return read(source, what)
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] == stamp:
-            return hit[1]
-        frame = read(source, what)
-        _cache[key] = (stamp, frame)
-        return frame
 
 
 # ------------------------------------------------------------------------------------------------- providers
