@@ -183,17 +183,17 @@ def _passing(gdf: Table, column: str, test):
 def _flags(gdf: Table, f: Filters):
     """Which rows pass every filter, as booleans: a numpy array for layers.records.Records (the map page, at
     province scale), a list for a pandas DataFrame — the very same tests for both."""
-    coded = hasattr(gdf, "rows")
-    m = np.ones(len(gdf), bool) if coded else [True] * len(gdf)
+    records = hasattr(gdf, "rows")
+    m = np.ones(len(gdf), bool) if records else [True] * len(gdf)
     for column, test in _tests(f):
         hit = _passing(gdf, column, test)
-        m = m & hit if coded else list(map(operator.and_, m, hit))
+        m = m & hit if records else list(map(operator.and_, m, hit))
     if f.q:
         terms = list(dict.fromkeys(f.q.casefold().split()[:Q_MAX_TERMS]))
         text = ["\n".join("" if is_missing(x) else str(x) for x in row).casefold()
                 for row in zip(gdf["name"], gdf["aliases"], gdf["id"])]
         found = [all(t in x for t in terms) for x in text]
-        m = m & np.asarray(found, bool) if coded else [k and x for k, x in zip(m, found)]
+        m = m & np.asarray(found, bool) if records else [k and x for k, x in zip(m, found)]
     return m
 
 
