@@ -1,10 +1,11 @@
 """python -m layers build | export | report | status | verify | import-geometries | views | png | pdf | sheets |
 bundle | api | copy — see `python -m layers --help`. The commands work on the GeoPackage (``--gpkg``, the default)
-or on a PostGIS store (``--db postgresql://…`` or $PROJECTMAP_DB), through layers.stores."""
+or on a PostGIS store (``--db postgresql://…`` or $PROJECTMAP_DB), through layers.stores. ``--region KEY`` works on
+that region: its counties, its GeoPackage, and in a database its own tables (layers.stores.pg_region) — for
+``--db``, $PROJECTMAP_DB and each database of ``copy``."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -20,10 +21,20 @@ def main(argv=None) -> int:
         if getattr(args, "region", None):  # this process works on that region: its counties, its GeoPackage
             from core import region
             region.serve_only(args.region)
+            _in_region(args, args.region)
         return COMMANDS[args.command](args)
     except UserError as err:  # bad input: the message, never a traceback; anything else is a bug and shows one
         print(f"错误 error: {err.zh}" + (f"\n{err.en}" if err.en else ""), file=sys.stderr)
         return 2
+
+
+def _in_region(args, key: str) -> None:
+    """The databases the command names (``--db``, copy's SRC and DST) as region ``key``'s tables in them."""
+    from layers.stores import is_db_url, region_url
+    for attr in ("db", "src", "dst"):
+        target = getattr(args, attr, None)
+        if is_db_url(target):
+            setattr(args, attr, region_url(target, key))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -68,8 +79,8 @@ def _build_arguments(b) -> None:
     b.add_argument("--registry", help="registry CSV (default data/projects.csv)")
     b.add_argument("--gazetteer", help="gazetteer CSV (default data/gazetteer.csv)")
     b.add_argument("--evidence", help="evidence CSV (default data/evidence.csv)")
-    b.add_argument("--out", help="GeoPackage to write (default $PROJECTMAP_DB if set, else $PROJECTMAP_GPKG or "
-                                  "data/liaocheng.gpkg)")
+    b.add_argument("--out", help="GeoPackage to write (default $PROJECTMAP_DB if set, else the region's: "
+                                  "$PROJECTMAP_GPKG or data/liaocheng.gpkg, the region file's for another)")
     b.add_argument("--online", action="store_true",
                    help="also ask the online geocoders configured in the environment (TIANDITU_TOKEN, AMAP_KEY, "
                         "PROJECTMAP_NOMINATIM=1) to improve county fallbacks")
@@ -126,9 +137,9 @@ def _build(args) -> int:
         if kwargs["online"] is None:
             print("--online: no online geocoder configured (TIANDITU_TOKEN, AMAP_KEY, "
                   "PROJECTMAP_NOMINATIM=1); building offline", file=sys.stderr)
-    if not args.db and not args.out and not args.region:  # like every command: $PROJECTMAP_DB names the store
-        from layers.stores import DB_ENV
-        args.db = os.environ.get(DB_ENV) or None
+    if not args.db and not args.out:  # like every command: $PROJECTMAP_DB (its tables of the region) is the store
+        from layers.stores import env_db, is_db_url
+        args.db = env_db() if is_db_url(env_db()) else None
     if args.db:
         from layers.stores import store_from_args
         dest = store_from_args(args)  # a bad URL is refused before geocoding

@@ -2,9 +2,10 @@
 that changes whenever the data does, never geocoding.
 
 The key (`key_of`): a GeoPackage's file identity (path + mtime + size: edits and rebuilds change it); a PostGIS
-store's URL and change counter (`store_version`, bumped by the database at the commit of every write, read once per
-rerun — one tiny SELECT on a kept connection: layers.stores.pg_app). Several app servers on one database therefore
-see each other's edits at their next rerun.
+store's address — the URL with the region, `…?region=heze` (layers.stores.pg_region), so no two regions share a
+cached entry — and its change counter (`store_version`, bumped by the database at the commit of every write, read
+once per rerun — one tiny SELECT on a kept connection: layers.stores.pg_app). Several app servers on one database
+therefore see each other's edits at their next rerun.
 
 Three depths: `attributes` (every project's fields, no geometry, as layers.records.Records — sqlite3 via
 layers.webpayload, or psycopg via layers.stores.pg_app — enough for the filters, the sidebar and the map), `frame`
@@ -29,7 +30,7 @@ from core import region
 from layers import bulkpayload, safe_write, store as gpkg_store, webpayload
 from layers.filters import Filters, Options, options_from
 from layers.records import Records, share_values
-from layers.stores import DB_ENV, is_db_url
+from layers.stores import env_db, is_db_url
 from layers.webmap import Payload, bitset
 from mapview import assets
 
@@ -38,10 +39,10 @@ log = logging.getLogger("projectmap")
 
 
 def source() -> str:
-    """The store of this run: $PROJECTMAP_DB (a postgresql:// URL) for the default region when set, else the
-    current region's GeoPackage path."""
-    db = os.environ.get(DB_ENV, "")
-    if is_db_url(db) and region.current().key == region.DEFAULT:
+    """The store of this run's region: with $PROJECTMAP_DB (a postgresql:// URL) its tables in that database, for
+    every region — never a local file then —, else its GeoPackage path."""
+    db = env_db()
+    if is_db_url(db):
         return db
     return str(gpkg_store.gpkg_path(region=region.current()))
 
@@ -62,12 +63,11 @@ def key_of(src: str) -> tuple[str, int, int]:
     if not is_db_url(src):
         return file_key(Path(src))
     from layers.stores import pg_app
-    version, built = pg_app.state(src)
+    version, built = pg_app.state(src)  # a region the database does not hold: RegionNotBuilt
     if not built:
         from layers.stores.pg_conn import safe_label
-        raise gpkg_store.StoreError(f"数据库 {safe_label(src)} 中还没有数据，请先运行 "
-                                    "`python -m layers build --db URL` 或 `python -m layers copy data/liaocheng.gpkg URL`。",
-                                    f"{safe_label(src)} holds no data yet.")
+        from layers.stores.pg_region import not_built
+        raise not_built(src, safe_label(src))
     return (src, version, 0)
 
 

@@ -20,6 +20,10 @@ Both engines keep the same tables and fields (``projects`` — split by geometry
 and migrated by the project (:mod:`layers.stores.migrations`, a ``schema_migrations`` table).
 
 ``python -m layers copy SRC DST`` moves a whole store between the two (:func:`copy_store`).
+
+One PostGIS database holds every region (layers.stores.pg_region): ``postgresql://…?region=heze`` is 菏泽's store
+(``region_url``); without a target, ``$PROJECTMAP_DB`` means the current region's (core.region), as the GeoPackage
+fallback is the current region's file.
 """
 from __future__ import annotations
 
@@ -32,8 +36,8 @@ if TYPE_CHECKING:  # light to import: the CLI's parsers and the history modules 
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["Store", "StoreDump", "open_store", "is_db_url", "store_from_args", "add_db_argument", "copy_store", "HISTORY_TABLES",
-           "DB_ENV"]
+__all__ = ["Store", "StoreDump", "open_store", "is_db_url", "env_db", "region_url", "store_from_args", "add_db_argument",
+           "copy_store", "HISTORY_TABLES", "DB_ENV"]
 
 DB_ENV = "PROJECTMAP_DB"
 # the history tables every store has, with their columns in order (fid first); geometry_history's geom_wkb is ISO WKB
@@ -150,14 +154,30 @@ def is_db_url(target) -> bool:
     return isinstance(target, str) and target.split("://", 1)[0] in ("postgresql", "postgres")
 
 
-def open_store(target: str | os.PathLike | None = None) -> Store:
-    """The store ``target`` names: a ``postgresql://`` URL → PostGIS, anything else → a GeoPackage path.
+def region_url(url: str, key: str) -> str:
+    """The address of region ``key``'s store in the PostGIS database ``url`` (layers.stores.pg_region)."""
+    from layers.stores.pg_region import region_url as make
+    return make(url, key)
 
-    Without a target: ``$PROJECTMAP_DB`` if set (PostGIS), else the GeoPackage of ``$PROJECTMAP_GPKG`` or
-    ``data/liaocheng.gpkg``. Opening is cheap (PostGIS connects, and migrates its schema once per process, on first
-    use)."""
+
+def env_db() -> str | None:
+    """``$PROJECTMAP_DB`` as the current region's store (core.region.current()), or None when it is not set."""
+    db = os.environ.get(DB_ENV) or None
+    if not is_db_url(db):
+        return db
+    from core.region import current
+    return region_url(db, current().key)
+
+
+def open_store(target: str | os.PathLike | None = None) -> Store:
+    """The store ``target`` names: a ``postgresql://`` URL → PostGIS (``?region=KEY``: that region's tables), anything
+    else → a GeoPackage path.
+
+    Without a target: ``$PROJECTMAP_DB`` if set (PostGIS: the current region's tables in it), else the current
+    region's GeoPackage (the default region's: ``$PROJECTMAP_GPKG`` or ``data/liaocheng.gpkg``). Opening is cheap
+    (PostGIS connects, and migrates its schema once per process, on first use)."""
     if target is None or target == "":
-        target = os.environ.get(DB_ENV) or None
+        target = env_db()
     if is_db_url(target):
         from layers.stores.postgis import PostgisStore
         return PostgisStore(str(target))

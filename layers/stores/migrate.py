@@ -4,6 +4,10 @@
 starting at once apply each step once. After the steps, any stored field of core.fields that ``projects`` lacks is
 added (a new field is one line in core/fields.py for both engines).
 
+Each region of a shared database has its own schema (layers.stores.pg_region): ``migrate(conn, "heze")`` makes it
+when missing and applies the same steps there (its own ``schema_migrations``), after bringing public — the default
+region's tables and the deployment's editor accounts — up to date.
+
 Add a step: a new file ``NNNN_what.sql`` with the next number; never edit a step that was released.
 """
 from __future__ import annotations
@@ -40,21 +44,40 @@ def sql_type(field) -> str:
     return _SQL_TYPE.get(field.kind, "text")
 
 
-def migrate(conn) -> list[int]:
-    """Apply the missing steps (psycopg connection; commits). Returns the versions applied now."""
-    applied = []
+def migrate(conn, schema: str = "public") -> list[int]:
+    """Apply the missing steps (psycopg connection; commits) to the tables of ``schema`` (a region's, made when
+    missing; the connection is left in it: layers.stores.pg_region.enter). Returns the versions applied now."""
+    from psycopg import sql
+
+    from layers.stores.pg_region import DEFAULT_SCHEMA, search_path
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
-                     "applied_at timestamptz NOT NULL DEFAULT now())")
-        done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
-        for version, name, sql in steps():
-            if version in done:
-                continue
-            conn.execute(sql)
-            conn.execute("INSERT INTO schema_migrations(version, name) VALUES (%s, %s)", (version, name))
-            applied.append(version)
-        _add_new_fields(conn)
+        if schema == DEFAULT_SCHEMA:
+            return _apply(conn)
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public")  # not into the region's schema
+        conn.execute("SET LOCAL search_path TO public")
+        _apply(conn)
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        conn.execute(search_path(schema))  # the session's, kept after the commit
+        if conn.execute("SELECT current_schema()").fetchone()[0] != schema:
+            raise RuntimeError(f"schema {schema!r} not first in the search path")
+        conn.execute("SELECT set_config('projectmap.region', %s, true)", (schema,))  # read by step 0004
+        return _apply(conn)
+
+
+def _apply(conn) -> list[int]:
+    """The missing steps in the current schema, then the missing fields."""
+    applied = []
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+                 "applied_at timestamptz NOT NULL DEFAULT now())")
+    done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+    for version, name, step in steps():
+        if version in done:
+            continue
+        conn.execute(step)
+        conn.execute("INSERT INTO schema_migrations(version, name) VALUES (%s, %s)", (version, name))
+        applied.append(version)
+    _add_new_fields(conn)
     return applied
 
 
@@ -71,20 +94,30 @@ def _add_new_fields(conn) -> None:
 
 
 def main(argv=None) -> int:
-    """``python -m layers.stores.migrate [URL]``: bring a PostGIS store's schema up to date now (the app and the CLI
-    also do it on first use) and list the steps. URL defaults to $PROJECTMAP_DB."""
+    """``python -m layers.stores.migrate [URL] [--region KEY]``: bring a PostGIS store's schema up to date now (the
+    app and the CLI also do it on first use) and list the steps. URL defaults to $PROJECTMAP_DB; --region: that
+    region's schema (made when missing) instead of the default region's."""
     import argparse
     import os
 
     import psycopg
+
+    from core.errors import UserError
+    from layers.stores import pg_region
     p = argparse.ArgumentParser(prog="python -m layers.stores.migrate", description=main.__doc__)
     p.add_argument("url", nargs="?", default=os.environ.get("PROJECTMAP_DB"), help="postgresql://… ($PROJECTMAP_DB)")
-    url = p.parse_args(argv).url
-    if not url:
+    p.add_argument("--region", default=None, help="a region of config/regions/ (default: the default region)")
+    args = p.parse_args(argv)
+    if not args.url:
         p.error("no database: give a postgresql:// URL or set PROJECTMAP_DB")
     try:
-        with psycopg.connect(url, connect_timeout=10) as conn:
-            applied = migrate(conn)
+        dsn, schema = pg_region.split(pg_region.region_url(args.url, args.region) if args.region else args.url)
+    except UserError as err:
+        print(f"错误 error: {err.zh}", file=sys.stderr)
+        return 2
+    try:
+        with psycopg.connect(dsn, connect_timeout=10) as conn:
+            applied = migrate(conn, schema)
             rows = conn.execute("SELECT version, name, applied_at FROM schema_migrations ORDER BY version").fetchall()
     except psycopg.Error as err:
         print(f"数据库结构未能升级 / migration failed: {str(err).strip()[:300]}", file=sys.stderr)

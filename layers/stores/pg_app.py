@@ -18,7 +18,7 @@ import psycopg
 
 from core import fields
 from layers import views as views_mod
-from layers.stores import pg_conn
+from layers.stores import pg_conn, pg_region
 from layers.webpayload import code_digest
 
 __all__ = ["state", "attributes", "county_names", "list_views", "digest", "payload", "keep", "store_in"]
@@ -28,8 +28,14 @@ _TABLE_OF = {"projects": "projects", "bulk": "projects", "counties": "counties"}
 
 
 def state(url: str) -> tuple[int, bool]:
-    """(the store's change counter, whether it holds built data) — one small query on the shared connection."""
-    (version, built), = pg_conn.shared(url, "SELECT version, EXISTS (SELECT 1 FROM counties) FROM store_version")
+    """(the store's change counter, whether it holds built data) — one small query on the shared connection. A
+    region's schema dropped since the connection was made (the search path would then read public's tables, the
+    default region's) is RegionNotBuilt."""
+    (version, built, schema), = pg_conn.shared(url, "SELECT version, EXISTS (SELECT 1 FROM counties), "
+                                                    "current_schema() FROM store_version")
+    want = pg_region.split(url)[1]
+    if want != pg_region.DEFAULT_SCHEMA and schema != want:
+        raise pg_region.not_built(url, pg_conn.safe_label(url))
     return int(version), bool(built)
 
 

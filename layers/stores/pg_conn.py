@@ -1,6 +1,7 @@
 """Connections to a PostGIS store: opening one (the schema migrated once per process), a write transaction, a
 read-only snapshot, and one shared connection per process for the app's tiny reads (the store's change counter,
-the views). Light to import: psycopg and the migrations only — no pandas, no GIS library — so the map page can
+the views). A URL may name a region (``?region=heze``: layers.stores.pg_region): its connections work in that
+region's schema, and reading a region the database does not hold yet is a RegionNotBuilt error. Light to import: psycopg and the migrations only — no pandas, no GIS library — so the map page can
 use it (layers.stores.pg_app).
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from core.errors import UserError
+from layers.stores import pg_region
 from layers.stores.migrate import migrate
 
 __all__ = ["DatabaseError", "safe_label", "connect", "transaction", "snapshot", "shared"]
@@ -27,15 +29,17 @@ class DatabaseError(UserError):
 
 
 def safe_label(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL without its password, for messages (with its region when it names one)."""
     try:
-        d = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
+        dsn, schema = pg_region.split(url)
+        d = conninfo_to_dict(dsn)
+    except (psycopg.ProgrammingError, UserError):
         return "postgresql://?"
     host = d.get("host", "")
     port = f":{d['port']}" if d.get("port") else ""
     user = f"{d['user']}@" if d.get("user") else ""
-    return f"postgresql://{user}{host}{port}/{d.get('dbname', '')}"
+    where = "" if schema == pg_region.DEFAULT_SCHEMA else f"?{pg_region.PARAM}={schema}"
+    return f"postgresql://{user}{host}{port}/{d.get('dbname', '')}{where}"
 
 
 def _unreachable(url: str, err) -> DatabaseError:
@@ -43,16 +47,23 @@ def _unreachable(url: str, err) -> DatabaseError:
     return DatabaseError(f"无法连接数据库 {label}（{str(err).strip()[:200]}）。", f"Cannot connect to {label}: {err}")
 
 
-def connect(url: str, **kwargs) -> psycopg.Connection:
-    """A new connection (schema migrated once per process); the caller closes it."""
+def connect(url: str, *, create: bool = False, **kwargs) -> psycopg.Connection:
+    """A new connection (schema migrated once per process) in the schema of the URL's region; the caller closes it.
+    A region whose schema does not exist yet is made (and migrated) with ``create`` (a build, a copy), else it is
+    RegionNotBuilt."""
+    dsn, schema = pg_region.split(url)
     try:
-        conn = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT, **kwargs)
+        conn = psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT, **kwargs)
     except psycopg.OperationalError as err:
         raise _unreachable(url, err) from None
     try:
+        if schema != pg_region.DEFAULT_SCHEMA and not pg_region.enter(conn, schema):
+            if not create:
+                raise pg_region.not_built(url, safe_label(url))
+            _MIGRATED.discard(url)  # dropped since it was migrated here: made again
         if url not in _MIGRATED:
             with _MIGRATE_LOCK:
-                migrate(conn)  # its own transaction, committed
+                migrate(conn, schema)  # its own transaction, committed
                 _MIGRATED.add(url)
     except psycopg.Error as err:
         conn.close()
@@ -68,10 +79,11 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
 
 
 @contextmanager
-def transaction(url: str):
+def transaction(url: str, *, create: bool = False):
     """One write transaction: a connection, committed at the end or rolled back on any error. The store's change
-    counter (``store_version``) is bumped at commit by the database itself (migration 0003)."""
-    conn = connect(url)
+    counter (``store_version``) is bumped at commit by the database itself (migration 0003). ``create``: a region
+    the database does not hold yet is made (connect)."""
+    conn = connect(url, create=create)
     try:
         with conn.transaction():
             conn.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")

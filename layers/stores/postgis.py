@@ -12,6 +12,9 @@ The schema is created and migrated on first use in each process (:mod:`layers.st
 transactions are :mod:`layers.stores.pg_conn`; the views and the whole-store operations (build, dump, load) are
 mixins (:mod:`layers.stores.postgis_views`, :mod:`layers.stores.postgis_whole`). Every committed write bumps the
 store's change counter (``store_version``, :meth:`PostgisStore.version`), which app servers key their caches by.
+
+A URL that names a region (``…?region=heze``, layers.stores.pg_region) is that region's store: its tables in the
+region's schema of the same database, beside the other regions'.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ import shapely
 from layers import editor_accounts, geometry_history as gh, status_history as sh, verification
 from layers.feature_rows import fit_to_layer, layer_of_type, unknown_id_error
 from layers.history_base import check_text, date_str, now_utc, parse_date
-from layers.stores import HISTORY_TABLES, pg_app, pg_conn
+from layers.stores import HISTORY_TABLES, pg_app, pg_conn, pg_region
 from layers.stores.migrate import migrate
 from layers.stores.postgis_views import PostgisViews
 from layers.stores.postgis_whole import PostgisWhole, read_counties, read_projects, wkb
@@ -36,6 +39,7 @@ class PostgisStore(PostgisViews, PostgisWhole):
 
     def __init__(self, url: str):
         self.url = url
+        self.schema = pg_region.split(url)[1]  # a region the URL names that is not a region file: StoreError
         self.label = pg_conn.safe_label(url)
 
     def __repr__(self) -> str:
@@ -46,9 +50,9 @@ class PostgisStore(PostgisViews, PostgisWhole):
         """A new connection (schema migrated once per process); the caller closes it."""
         return pg_conn.connect(self.url)
 
-    def _tx(self):
-        """One write transaction (layers.stores.pg_conn.transaction)."""
-        return pg_conn.transaction(self.url)
+    def _tx(self, *, create: bool = False):
+        """One write transaction (layers.stores.pg_conn.transaction); ``create``: make the region's schema."""
+        return pg_conn.transaction(self.url, create=create)
 
     def _read(self):
         """A read-only transaction with one snapshot (layers.stores.pg_conn.snapshot)."""
@@ -56,9 +60,10 @@ class PostgisStore(PostgisViews, PostgisWhole):
 
     def migrate(self) -> list[int]:
         """Apply missing schema steps now (open_store does it on first use); returns the versions applied."""
-        conn = psycopg.connect(self.url, connect_timeout=pg_conn.CONNECT_TIMEOUT)
+        dsn, schema = pg_region.split(self.url)
+        conn = psycopg.connect(dsn, connect_timeout=pg_conn.CONNECT_TIMEOUT)
         try:
-            done = migrate(conn)
+            done = migrate(conn, schema)
             pg_conn._MIGRATED.add(self.url)
             return done
         finally:
@@ -70,14 +75,15 @@ class PostgisStore(PostgisViews, PostgisWhole):
 
     # ------------------------------------------------------------------------------------------------ reads
     def exists(self) -> bool:
-        with self._read() as conn:
-            return conn.execute("SELECT EXISTS (SELECT 1 FROM counties)").fetchone()[0]
+        try:
+            with self._read() as conn:
+                return conn.execute("SELECT EXISTS (SELECT 1 FROM counties)").fetchone()[0]
+        except pg_region.RegionNotBuilt:  # a region whose schema is not there yet
+            return False
 
     def require(self) -> "PostgisStore":
         if not self.exists():
-            from layers.store import StoreError
-            raise StoreError(f"数据库 {self.label} 中还没有数据，请先运行 python -m layers build --db URL",
-                             f"{self.label} holds no data yet; run `python -m layers build --db URL` first")
+            raise pg_region.not_built(self.url, self.label)
         return self
 
     def projects(self) -> gpd.GeoDataFrame:

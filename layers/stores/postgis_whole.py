@@ -25,7 +25,7 @@ def wkb(geom) -> bytes:
 
 
 class PostgisWhole:
-    """Needs ``_tx()``, ``_read()`` and ``require()`` (PostgisStore)."""
+    """Needs ``schema``, ``_tx()``, ``_read()`` and ``require()`` (PostgisStore)."""
 
     @staticmethod
     def _put_features(conn, counties, projects) -> None:
@@ -45,7 +45,7 @@ class PostgisWhole:
                              for vals, g in zip(projects[cols].itertuples(index=False, name=None), projects[gcol])])
 
     def write_build(self, counties, projects) -> dict:
-        with self._tx() as conn:
+        with self._tx(create=True) as conn:
             conn.execute("LOCK TABLE projects, counties IN EXCLUSIVE MODE")
             self._put_features(conn, counties, projects)
             report = apply_history(conn)
@@ -69,7 +69,9 @@ class PostgisWhole:
             return StoreDump(read_counties(conn), read_projects(conn), tables, editors)  # one snapshot
 
     def load(self, dump: StoreDump) -> None:
-        with self._tx() as conn:
+        """Replace the region's data by ``dump``. Editor accounts are the deployment's (public.editor_accounts):
+        the default region's copy replaces them, another region's adds and updates them."""
+        with self._tx(create=True) as conn:
             conn.execute("LOCK TABLE projects, counties, status_history, geometry_history, verification_history, "
                          "views, editor_accounts IN ACCESS EXCLUSIVE MODE")
             self._put_features(conn, dump.counties, dump.projects)
@@ -85,8 +87,11 @@ class PostgisWhole:
                                          for r in df[cols].itertuples(index=False, name=None)])
                     cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'fid'), "
                                 f"COALESCE((SELECT MAX(fid) FROM {table}), 0) + 1, false)")
-                cur.execute("DELETE FROM editor_accounts")
-                cur.executemany("INSERT INTO editor_accounts(username, name, password_hash) VALUES (%s, %s, %s)",
+                if self.schema == "public":
+                    cur.execute("DELETE FROM editor_accounts")
+                cur.executemany("INSERT INTO editor_accounts(username, name, password_hash) VALUES (%s, %s, %s) "
+                                "ON CONFLICT (username) DO UPDATE SET name = EXCLUDED.name, "
+                                "password_hash = EXCLUDED.password_hash",
                                 [(e.username, e.name, e.password_hash) for e in dump.editors.values()])
             prebuild(conn)
 
