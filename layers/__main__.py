@@ -79,8 +79,8 @@ def _build_arguments(b) -> None:
     b.add_argument("--registry", help="registry CSV (default data/projects.csv)")
     b.add_argument("--gazetteer", help="gazetteer CSV (default data/gazetteer.csv)")
     b.add_argument("--evidence", help="evidence CSV (default data/evidence.csv)")
-    b.add_argument("--out", help="GeoPackage to write (default $PROJECTMAP_DB if set, else the region's: "
-                                  "$PROJECTMAP_GPKG or data/liaocheng.gpkg, the region file's for another)")
+    b.add_argument("--out", help="GeoPackage to write (default $PROJECTMAP_DB if set and no --region, else the "
+                                  "region's: $PROJECTMAP_GPKG or data/liaocheng.gpkg, the region file's for another)")
     b.add_argument("--online", action="store_true",
                    help="also ask the online geocoders configured in the environment (TIANDITU_TOKEN, AMAP_KEY, "
                         "PROJECTMAP_NOMINATIM=1) to improve county fallbacks")
@@ -137,7 +137,9 @@ def _build(args) -> int:
         if kwargs["online"] is None:
             print("--online: no online geocoder configured (TIANDITU_TOKEN, AMAP_KEY, "
                   "PROJECTMAP_NOMINATIM=1); building offline", file=sys.stderr)
-    if not args.db and not args.out:  # like every command: $PROJECTMAP_DB (its tables of the region) is the store
+    # like every command, $PROJECTMAP_DB is the store — but `build --region KEY` (run.sh, scripts/setup.sh: a region's
+    # data changed) writes that region's GeoPackage unless --db names the database
+    if not args.db and not args.out and not args.region:
         from layers.stores import env_db, is_db_url
         args.db = env_db() if is_db_url(env_db()) else None
     if args.db:

@@ -67,14 +67,22 @@ def test_two_regions_built_into_one_database_read_back_as_their_geopackage_build
 
 
 def test_export_report_and_status_work_on_a_region_of_the_database(built, tmp_path, capsys):
+    """… with --db URL --region heze, or $PROJECTMAP_DB and --region heze; an edit lands in 菏泽's history only."""
     url, gpkgs = built
-    assert cli("export", "--format", "geojson", "--db", url, "--region", "heze", "--out", str(tmp_path / "pg.json")) == 0
+    assert cli("export", "--format", "geojson", "--db", url, "--region", "heze",
+               "--out", str(tmp_path / "pg.json")) == 0
     assert cli("export", "--format", "geojson", "--gpkg", str(gpkgs["heze"]), "--region", "heze",
                "--out", str(tmp_path / "gp.json")) == 0
     assert json.loads((tmp_path / "pg.json").read_bytes()) == json.loads((tmp_path / "gp.json").read_bytes())
     capsys.readouterr()
     assert cli("report", "--db", url, "--region", "heze") == 0
     assert "?region=heze" in capsys.readouterr().out
+    with pytest.MonkeyPatch.context() as mp:  # $PROJECTMAP_DB without --db: the region's tables in it too
+        mp.setenv("PROJECTMAP_DB", url)
+        assert cli("report", "--region", "heze") == 0
+        assert "?region=heze" in capsys.readouterr().out
+        assert cli("report") == 0
+        assert "?region=" not in capsys.readouterr().out
     pid = GpkgStore(gpkgs["heze"]).projects()["id"].iloc[0]
     assert cli("status", pid, "completed", "--date", "2024-05-01", "--note", "菏泽完工", "--editor", "王工",
                "--db", url, "--region", "heze") == 0

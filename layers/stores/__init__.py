@@ -36,8 +36,8 @@ if TYPE_CHECKING:  # light to import: the CLI's parsers and the history modules 
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["Store", "StoreDump", "open_store", "is_db_url", "env_db", "region_url", "store_from_args", "add_db_argument",
-           "copy_store", "HISTORY_TABLES", "DB_ENV"]
+__all__ = ["Store", "StoreDump", "open_store", "is_db_url", "env_db", "region_url", "store_from_args",
+           "add_db_argument", "copy_store", "HISTORY_TABLES", "DB_ENV"]
 
 DB_ENV = "PROJECTMAP_DB"
 # the history tables every store has, with their columns in order (fid first); geometry_history's geom_wkb is ISO WKB

@@ -1,8 +1,8 @@
 """Connections to a PostGIS store: opening one (the schema migrated once per process), a write transaction, a
 read-only snapshot, and one shared connection per process for the app's tiny reads (the store's change counter,
 the views). A URL may name a region (``?region=heze``: layers.stores.pg_region): its connections work in that
-region's schema, and reading a region the database does not hold yet is a RegionNotBuilt error. Light to import: psycopg and the migrations only — no pandas, no GIS library — so the map page can
-use it (layers.stores.pg_app).
+region's schema, and reading a region the database does not hold yet is a RegionNotBuilt error. Light to import:
+psycopg and the migrations only — no pandas, no GIS library — so the map page can use it (layers.stores.pg_app).
 """
 from __future__ import annotations
 

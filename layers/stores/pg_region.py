@@ -24,7 +24,8 @@ from psycopg import sql
 
 from layers.store import StoreError
 
-__all__ = ["PARAM", "RegionNotBuilt", "region_of", "region_url", "schema_of", "split", "enter", "search_path", "not_built"]
+__all__ = ["PARAM", "RegionNotBuilt", "region_of", "region_url", "schema_of", "split", "enter", "search_path",
+           "not_built"]
 
 PARAM = "region"
 DEFAULT_SCHEMA = "public"
