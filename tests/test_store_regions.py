@@ -129,6 +129,17 @@ def test_each_region_is_migrated_by_the_same_steps_and_counts_its_own_changes(pg
     assert (lc.version(), heze.version()) == (v_lc, v_heze + 2)
 
 
+def test_python_m_migrate_brings_up_a_regions_schema(pg_url, capsys):
+    from layers.stores.migrate import main
+    assert main([pg_url, "--region", "heze"]) == 0
+    listed = capsys.readouterr().out
+    assert "0004 regions" in listed and listed.count("(applied now)") == len(steps())
+    assert "heze" in _schemas(pg_url)
+    assert main([pg_url, "--region", "heze"]) == 0 and "applied now" not in capsys.readouterr().out
+    assert main([pg_url, "--region", "x;drop table projects"]) == 2
+    assert "不是 config/regions/ 中的地区" in capsys.readouterr().err
+
+
 def test_copy_moves_one_region_both_ways_and_leaves_the_other(pg_url, source, tmp_path, capsys, monkeypatch):
     from layers.__main__ import main
     monkeypatch.setenv("PROJECTMAP_EDITORS", str(tmp_path / "editors.toml"))
