@@ -50,7 +50,7 @@ def schema_of(key: str) -> str:
     from core import region, regions
     if key == region.DEFAULT:
         return DEFAULT_SCHEMA
-    if not isinstance(key, str) or key not in regions.available() or key in RESERVED or key.startswith("pg"):
+    if not isinstance(key, str) or key not in regions.available() or key in RESERVED or key.startswith("pg_"):
         raise _refused(key)
     return key
 
