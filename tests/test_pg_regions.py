@@ -16,16 +16,7 @@ from layers.build import build
 from layers.stores import open_store, region_url
 from layers.stores.gpkg import GpkgStore
 from tests.test_region_app import opened, shown_count
-
-
-def cli(*argv: str) -> int:
-    """python -m layers … in this process; ``--region`` makes the process that region's (region.serve_only): the
-    default region again afterwards, for the other tests."""
-    from layers.__main__ import main
-    try:
-        return main(list(argv))
-    finally:
-        region.serve_only(region.DEFAULT)
+from tests.test_store_regions import cli
 
 
 @pytest.fixture(scope="module")

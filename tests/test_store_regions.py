@@ -18,6 +18,17 @@ from tests.edit_fixtures import make_gpkg
 ENGINES = ["gpkg", "postgis"]
 
 
+def cli(*argv: str) -> int:
+    """python -m layers … in this process; ``--region`` makes the process that region's (region.serve_only): the
+    default region again afterwards, for the other tests."""
+    from core import region
+    from layers.__main__ import main
+    try:
+        return main(list(argv))
+    finally:
+        region.serve_only(region.DEFAULT)
+
+
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
     """(counties, projects) of the small edit fixture, and 菏泽's stand-in: the same minus L002, renamed."""
@@ -141,21 +152,20 @@ def test_python_m_migrate_brings_up_a_regions_schema(pg_url, capsys):
 
 
 def test_copy_moves_one_region_both_ways_and_leaves_the_other(pg_url, source, tmp_path, capsys, monkeypatch):
-    from layers.__main__ import main
     monkeypatch.setenv("PROJECTMAP_EDITORS", str(tmp_path / "editors.toml"))
     lc = open_store(pg_url)
     lc.write_build(*source[:2])
     src = open_store(str(tmp_path / "heze.gpkg"))
     src.write_build(source[0], source[2])
     src.record_status("P003", "completed", "2024-05-01", note="建成", editor="王工")
-    assert main(["copy", str(tmp_path / "heze.gpkg"), pg_url, "--region", "heze"]) == 0
+    assert cli("copy", str(tmp_path / "heze.gpkg"), pg_url, "--region", "heze") == 0
     assert "?region=heze" in capsys.readouterr().out
     heze = open_store(region_url(pg_url, "heze"))
     assert heze.status_history()["note"].tolist() == ["建成"] and lc.status_history().empty
     assert sorted(heze.projects()["id"]) == sorted(source[2]["id"])
-    assert main(["copy", pg_url, str(tmp_path / "back.gpkg"), "--region", "heze"]) == 0
+    assert cli("copy", pg_url, str(tmp_path / "back.gpkg"), "--region", "heze") == 0
     back = open_store(str(tmp_path / "back.gpkg"))
     assert back.dump().counts() == heze.dump().counts() and back.status_history()["note"].tolist() == ["建成"]
-    assert main(["copy", str(tmp_path / "heze.gpkg"), pg_url, "--region", "heze"]) == 2  # it holds data now
+    assert cli("copy", str(tmp_path / "heze.gpkg"), pg_url, "--region", "heze") == 2  # it holds data now
     assert "--replace" in capsys.readouterr().err
     assert len(lc.projects()) == len(source[1])
