@@ -48,7 +48,8 @@ function pmBulkParse(buf, url) {
   return B;
 }
 
-/* Features by (kind, style), areas first, then lines, then points — the small-data path's draw order. */
+/* Features by (kind, style), areas first, then lines, then points — the small-data path's draw order — each group
+ * with its pen. */
 function pmBulkGroups(B) {
   var byKey = {}, groups = [];
   for (var i = 0; i < B.n; i++) {
@@ -57,7 +58,10 @@ function pmBulkGroups(B) {
     byKey[key].list.push(i);
   }
   groups.sort(function (a, b) { return b.kind - a.kind; });  // stable: first appearance within a kind
-  groups.forEach(function (g) { g.list = Uint32Array.from(g.list); });
+  groups.forEach(function (g) {
+    g.list = Uint32Array.from(g.list);
+    g.pen = pmBulkPen(B.H.styles[g.k], g.kind);
+  });
   return groups;
 }
 
@@ -70,36 +74,100 @@ function pmBulkDash(s) {
   return s.dashArray ? String(s.dashArray).split(/[ ,]+/).map(Number) : [];
 }
 
-function pmBulkPath(ctx, B, i, sc, ox, oy, R) {
-  var u = B.u, kind = B.kind[i];
+/* A part's vertex closer than half a pixel to the last one drawn is left out (not its last: a line still ends where
+ * it ends, and a feature smaller than a pixel is still drawn, as a dot). */
+function pmBulkPath(ctx, B, i, sc, ox, oy) {
+  var u = B.u, kind = B.kind[i], lx = 0, ly = 0;
   for (var p = B.parts[i]; p < B.parts[i + 1]; p++) {
     var a = B.coords[p], e = B.coords[p + 1];
     for (var j = a; j < e; j++) {
       var x = u[2 * j] * sc - ox, y = u[2 * j + 1] * sc - oy;
-      if (kind === 0) { ctx.moveTo(x + R, y); ctx.arc(x, y, R, 0, 2 * Math.PI); }
-      else if (j === a) { ctx.moveTo(x, y); } else { ctx.lineTo(x, y); }
+      if (j === a) { ctx.moveTo(x, y); }
+      else if (j === e - 1 || Math.abs(x - lx) + Math.abs(y - ly) >= 0.5) { ctx.lineTo(x, y); }
+      else { continue; }
+      lx = x; ly = y;
     }
     if (kind === 2) { ctx.closePath(); }
   }
 }
 
-function pmBulkPaint(ctx, s, kind) {
-  if (kind !== 1 && s.fill !== false) {
-    ctx.globalAlpha = s.fillOpacity === undefined ? 0.2 : s.fillOpacity;
-    ctx.fillStyle = s.fillColor || s.color;
-    ctx.fill(kind === 2 ? "evenodd" : "nonzero");
-  }
+/* How a style paints a kind, worked out once: the fill (points and areas) and the strokes, the casing under the line. */
+function pmBulkPen(s, kind) {
+  var strokes = [], w = s.weight === undefined ? 3 : s.weight, a = s.opacity === undefined ? 1 : s.opacity;
   if (s.weight !== 0) {
-    ctx.setLineDash(pmBulkDash(s));
-    if (s.casing && kind !== 0) {
-      ctx.globalAlpha = s.opacity; ctx.lineWidth = s.weight + 3; ctx.strokeStyle = s.casing; ctx.stroke();
-    }
-    ctx.globalAlpha = s.opacity === undefined ? 1 : s.opacity;
-    ctx.lineWidth = s.weight === undefined ? 3 : s.weight;
-    ctx.strokeStyle = s.color;
-    ctx.lineCap = s.lineCap || "round"; ctx.lineJoin = "round";
+    if (s.casing && kind !== 0) { strokes.push({alpha: a, width: w + 3, color: s.casing}); }
+    strokes.push({alpha: a, width: w, color: s.color});
+  }
+  return {strokes: strokes, dash: pmBulkDash(s), cap: s.lineCap || "round", rule: kind === 2 ? "evenodd" : "nonzero",
+    fill: kind === 1 || s.fill === false ? null : {alpha: s.fillOpacity === undefined ? 0.2 : s.fillOpacity,
+      color: s.fillColor || s.color}};
+}
+
+/* The context set for a pen; then pmBulkInk paints each path (areas: one by one, for their holes) with it. */
+function pmBulkPenUp(ctx, pen) {
+  ctx.setLineDash(pen.dash); ctx.lineCap = pen.cap; ctx.lineJoin = "round";
+  if (pen.fill) { ctx.fillStyle = pen.fill.color; }
+  if (pen.strokes.length === 1) { ctx.lineWidth = pen.strokes[0].width; ctx.strokeStyle = pen.strokes[0].color; }
+}
+
+function pmBulkInk(ctx, pen) {
+  if (pen.fill) { ctx.globalAlpha = pen.fill.alpha; ctx.fill(pen.rule); }
+  for (var k = 0; k < pen.strokes.length; k++) {
+    var t = pen.strokes[k];
+    if (pen.strokes.length > 1) { ctx.lineWidth = t.width; ctx.strokeStyle = t.color; }
+    ctx.globalAlpha = t.alpha;
     ctx.stroke();
   }
+}
+
+/* A point's look — the fill and stroke of a circle of radius R — drawn once per style into a small bitmap that the
+ * canvas copies to every point (on whole device pixels): an arc per point in one path per style took about twice as
+ * long to paint. */
+function pmBulkSprite(pen, R, ratio) {
+  var h = Math.ceil(R + (pen.strokes.length ? pen.strokes[0].width / 2 : 0) + 1), n = 2 * h * ratio;
+  var c = typeof OffscreenCanvas === "function" ? new OffscreenCanvas(n, n) : document.createElement("canvas");
+  c.width = c.height = n;
+  var o = c.getContext("2d");
+  o.scale(ratio, ratio);
+  o.beginPath(); o.arc(h, h, R, 0, 2 * Math.PI);
+  pmBulkPenUp(o, pen); pmBulkInk(o, pen);
+  return {img: c.transferToImageBitmap ? c.transferToImageBitmap() : c, h: h};
+}
+
+/* The points of group G inside the view v, each a copy of the sprite on whole device pixels. */
+function pmBulkPoints(ctx, B, G, v, sprite) {
+  var u = B.u, r = v.ratio, h = sprite.h * r, ox = v.ox * r, oy = v.oy * r, sc = v.sc * r;
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);  // device pixels, (ox, oy) the canvas' origin
+  ctx.globalAlpha = 1;
+  for (var n = 0; n < G.list.length; n++) {
+    var i = G.list[n];
+    if (!pmBulkIn(B, i, v)) { continue; }
+    for (var j = B.coords[B.parts[i]]; j < B.coords[B.parts[i + 1]]; j++) {
+      ctx.drawImage(sprite.img, Math.round(u[2 * j] * sc - ox) - h, Math.round(u[2 * j + 1] * sc - oy) - h);
+    }
+  }
+  ctx.restore();
+}
+
+/* The lines (one path) or the areas (one by one: holes) of group G inside the view v. */
+function pmBulkShapes(ctx, B, G, v) {
+  var any = false;
+  pmBulkPenUp(ctx, G.pen);
+  ctx.beginPath();
+  for (var n = 0; n < G.list.length; n++) {
+    var i = G.list[n];
+    if (!pmBulkIn(B, i, v)) { continue; }
+    pmBulkPath(ctx, B, i, v.sc, v.px, v.py);
+    any = true;
+    if (G.kind === 2) { pmBulkInk(ctx, G.pen); ctx.beginPath(); any = false; }
+  }
+  if (any) { pmBulkInk(ctx, G.pen); }
+}
+
+function pmBulkIn(B, i, v) {
+  var q = 4 * i;
+  return B.on[i] && B.box[q] <= v.x1 && B.box[q + 2] >= v.x0 && B.box[q + 1] <= v.y1 && B.box[q + 3] >= v.y0;
 }
 
 /* One canvas for every project: Leaflet's canvas renderer (size, panning, zoom animation) with our own drawing. */
@@ -107,24 +175,20 @@ var PmBulkCanvas = L.Canvas.extend({
   _draw: function () {
     var B = this._pmB, map = this._map, b = this._bounds;
     if (!B || !map || !b) { return; }
-    var ctx = this._ctx, sc = 256 * Math.pow(2, map.getZoom()), org = map.getPixelOrigin();
-    var R = pmBulkRadius(this._pmR, map.getZoom()), m = 20 / sc;
-    var x0 = (b.min.x + org.x) / sc - m, y0 = (b.min.y + org.y) / sc - m;
-    var x1 = (b.max.x + org.x) / sc + m, y1 = (b.max.y + org.y) / sc + m;
-    ctx.save();
+    var sc = 256 * Math.pow(2, map.getZoom()), org = map.getPixelOrigin(), m = 20 / sc;
+    var v = {sc: sc, px: org.x, py: org.y, ox: org.x + b.min.x, oy: org.y + b.min.y, ratio: L.Browser.retina ? 2 : 1,
+      x0: (b.min.x + org.x) / sc - m, y0: (b.min.y + org.y) / sc - m, x1: (b.max.x + org.x) / sc + m,
+      y1: (b.max.y + org.y) / sc + m};
+    var R = pmBulkRadius(this._pmR, map.getZoom()), sprites = this._pmSprites;
+    if (!sprites || sprites.R !== R || sprites.ratio !== v.ratio) { sprites = this._pmSprites = {R: R, ratio: v.ratio}; }
+    this._ctx.save();
     for (var g = 0; g < B.groups.length; g++) {
-      var G = B.groups[g], s = B.H.styles[G.k], any = false;
-      ctx.beginPath();
-      for (var n = 0; n < G.list.length; n++) {
-        var i = G.list[n], q = 4 * i;
-        if (!B.on[i] || B.box[q] > x1 || B.box[q + 2] < x0 || B.box[q + 1] > y1 || B.box[q + 3] < y0) { continue; }
-        pmBulkPath(ctx, B, i, sc, org.x, org.y, R);
-        any = true;
-        if (G.kind === 2) { pmBulkPaint(ctx, s, 2); ctx.beginPath(); any = false; }  // areas one by one (holes)
-      }
-      if (any) { pmBulkPaint(ctx, s, G.kind); }
+      var G = B.groups[g];
+      if (G.kind !== 0) { pmBulkShapes(this._ctx, B, G, v); continue; }
+      sprites[G.k] = sprites[G.k] || pmBulkSprite(G.pen, R, v.ratio);
+      pmBulkPoints(this._ctx, B, G, v, sprites[G.k]);
     }
-    ctx.restore();
+    this._ctx.restore();
   }
 });
 
