@@ -161,7 +161,10 @@ def _escaped(values: pa.Array) -> pa.Array:
     present = [char for char in (b"\\", b'"') if char in text]  # backslash first: the escapes' own stay single
     if present:
         ends = offsets - offsets[0]
-        escapes = np.flatnonzero(np.isin(raw, [ord(char) for char in present]))
+        hit = raw == ord(present[0])
+        for char in present[1:]:
+            hit |= raw == ord(char)
+        escapes = np.flatnonzero(hit)  # np.isin would widen every byte to int64 first
         for char in present:
             text = text.replace(char, b"\\" + char)
         values = pa.LargeStringArray.from_buffers(len(values), pa.py_buffer(ends + np.searchsorted(escapes, ends)),
