@@ -18,7 +18,11 @@
 - An editor who is not throttled and types the right password gets in at once. Refusals raise ``LoginThrottled``
   with ``retry_after``; their message names no account, and unknown names are throttled like real ones.
 - Memory is bounded: at most ``TABLE_CAPACITY`` names and clients each (least recently failed dropped first), long
-  keys hashed, entries forgotten when they expire. Counts live in this server process and end with it.
+  keys hashed, entries forgotten when they expire.
+- Where the counts live follows the store in use (``limits_for``): with the GeoPackage (one server) in this server
+  process (``LoginThrottle``); on PostGIS in the database (layers.stores.pg_login, table ``login_failures``), shared
+  by every app server and kept across restarts, keys stored as keyed digests only. If the database fails while the
+  limits are checked, the attempt is refused (``LoginUnavailable``) and no password is checked: never unthrottled.
 - Left open: an attacker with many addresses gets ``CLIENT_MAX_FAILURES`` tries from each and can keep a name's
   30 s delay (and the global one) going, so an editor may need a few retries; a shared address (office NAT) shares
   the client limit.
@@ -42,9 +46,10 @@ import time
 import bcrypt
 
 from layers.editor_accounts import MAX_PASSWORD_BYTES, ROUNDS, Editor, EditorError
-from layers.throttle import Limit
+from layers.throttle import Limit, Rule
 
-__all__ = ["verify", "login", "LoginThrottled", "LoginThrottle", "MAX_FAILURES", "NAME_DELAY_S", "NAME_DELAY_MAX_S",
+__all__ = ["verify", "login", "limits_for", "charges", "LoginThrottled", "LoginUnavailable", "LoginThrottle", "RULES",
+           "FORGOTTEN_ON_SUCCESS", "MAX_FAILURES", "NAME_DELAY_S", "NAME_DELAY_MAX_S",
            "CLIENT_MAX_FAILURES", "GLOBAL_MAX_FAILURES", "TABLE_CAPACITY"]
 
 _dummy_hashes: dict[int, bytes] = {}  # bcrypt cost → hash of a password nobody has
@@ -90,15 +95,24 @@ CLIENT_DELAY_S, CLIENT_DELAY_MAX_S, CLIENT_TTL_S = 30.0, 3600.0, 24 * 3600.0
 GLOBAL_MAX_FAILURES = 100  # all clients together
 GLOBAL_DELAY_S, GLOBAL_DELAY_MAX_S, GLOBAL_TTL_S = 1.0, 5.0, 15 * 60.0
 TABLE_CAPACITY = 10_000  # user names, and clients, remembered at most
+RULES = {  # the three limits, by what they count (LoginThrottled.why); both kinds of throttle apply these
+    "name": Rule(MAX_FAILURES, NAME_DELAY_S, NAME_DELAY_MAX_S, NAME_TTL_S, TABLE_CAPACITY),
+    "client": Rule(CLIENT_MAX_FAILURES, CLIENT_DELAY_S, CLIENT_DELAY_MAX_S, CLIENT_TTL_S, TABLE_CAPACITY),
+    "all": Rule(GLOBAL_MAX_FAILURES, GLOBAL_DELAY_S, GLOBAL_DELAY_MAX_S, GLOBAL_TTL_S, 1),
+}
+FORGOTTEN_ON_SUCCESS = ("name",)  # a success clears these; the others only get the reserved attempt back
+UNAVAILABLE_RETRY_S = 10.0
 _THROTTLED = {
     "name": ("该用户名登录失败次数过多，请 {s} 秒后再试。", "Too many failed logins for this user name; retry in {s} s."),
     "client": ("此处登录失败次数过多，请 {s} 秒后再试。", "Too many failed logins from here; retry in {s} s."),
     "all": ("登录失败次数过多，请 {s} 秒后再试。", "Too many failed logins; retry in {s} s."),
+    "db": ("暂时无法核对登录失败次数（数据库不可用），为安全起见本次没有检查密码，请 {s} 秒后再试。",
+           "The login limits cannot be checked (database unavailable); the password was not checked. Retry in {s} s."),
 }
 
 
 class LoginThrottled(EditorError):
-    """Too many failed logins: try again after ``retry_after`` seconds (why: name | client | all)."""
+    """Too many failed logins: try again after ``retry_after`` seconds (why: name | client | all | db)."""
 
     def __init__(self, retry_after: float, why: str = "name"):
         zh, en = _THROTTLED[why]
@@ -107,39 +121,58 @@ class LoginThrottled(EditorError):
         self.retry_after, self.why = retry_after, why
 
 
+class LoginUnavailable(LoginThrottled):
+    """The limits could not be checked (the database failed): the attempt is refused, the password not checked."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__(UNAVAILABLE_RETRY_S, "db")
+        self.detail = detail
+
+
+def charges(name: str, client: str) -> tuple[tuple[str, str], ...]:
+    """(what is counted, key) of one attempt: its user name, its client, and everyone ("*")."""
+    return ("name", name), ("client", client), ("all", "*")
+
+
 class LoginThrottle:
-    """The limits of login() per user name, per client and for everyone, checked and charged under one lock."""
+    """The limits of login() per user name, per client and for everyone, kept in this server process, checked and
+    charged under one lock (a GeoPackage: one server). On PostGIS: layers.stores.pg_login.PgLoginThrottle."""
 
     def __init__(self):
-        self.names = Limit(max_failures=MAX_FAILURES, base_s=NAME_DELAY_S, max_s=NAME_DELAY_MAX_S,
-                           ttl_s=NAME_TTL_S, capacity=TABLE_CAPACITY)
-        self.clients = Limit(max_failures=CLIENT_MAX_FAILURES, base_s=CLIENT_DELAY_S, max_s=CLIENT_DELAY_MAX_S,
-                             ttl_s=CLIENT_TTL_S, capacity=TABLE_CAPACITY)
-        self.everyone = Limit(max_failures=GLOBAL_MAX_FAILURES, base_s=GLOBAL_DELAY_S, max_s=GLOBAL_DELAY_MAX_S,
-                              ttl_s=GLOBAL_TTL_S, capacity=1)
+        self.limits = {why: Limit.of(rule) for why, rule in RULES.items()}
+        self.names, self.clients, self.everyone = self.limits["name"], self.limits["client"], self.limits["all"]
         self._lock = threading.Lock()
 
-    def _charges(self, name: str, client: str):
-        return (self.names, name, "name"), (self.clients, client, "client"), (self.everyone, "*", "all")
-
-    def reserve(self, name: str, client: str, now: float) -> None:
-        """Count one failure for the name, the client and everyone, or raise LoginThrottled and count nothing."""
+    def reserve(self, name: str, client: str, now: float | None = None) -> None:
+        """Count one failure for the name, the client and everyone, or raise LoginThrottled and count nothing.
+        ``now``: seconds on this process's monotonic clock (None: time.monotonic())."""
+        now = time.monotonic() if now is None else now
         with self._lock:
-            wait, why = max((limit.wait(key, now), why) for limit, key, why in self._charges(name, client))
+            wait, why = max((self.limits[why].wait(key, now), why) for why, key in charges(name, client))
             if wait > 0:
                 raise LoginThrottled(wait, why)
-            for limit, key, _ in self._charges(name, client):
-                limit.fail(key, now)
+            for why, key in charges(name, client):
+                self.limits[why].fail(key, now)
 
     def succeeded(self, name: str, client: str) -> None:
         """The reserved attempt was right: the name starts afresh; client and everyone get that attempt back."""
         with self._lock:
-            self.names.forget(name)
-            self.clients.refund(client)
-            self.everyone.refund("*")
+            for why, key in charges(name, client):
+                (self.limits[why].forget if why in FORGOTTEN_ON_SUCCESS else self.limits[why].refund)(key)
 
 
-_throttle = LoginThrottle()  # per server process
+_throttle = LoginThrottle()  # per server process: the GeoPackage's (one server)
+
+
+def limits_for(store=None):
+    """The throttle of the store in use (a target as layers.stores.open_store takes it; None: $PROJECTMAP_DB, else
+    the GeoPackage): on PostGIS the counts shared by every app server through the database, else this process's."""
+    from layers.stores import env_db, is_db_url
+    target = env_db() if store is None or store == "" else store
+    if is_db_url(target):
+        from layers.stores.pg_login import for_url
+        return for_url(str(target))
+    return _throttle
 
 
 def _key(text: str) -> str:
@@ -148,16 +181,20 @@ def _key(text: str) -> str:
     return text if len(text) <= 64 else "#" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
 
 
-def login(username: str, password: str, editors: dict[str, Editor], *, client: str = "", clock=time.monotonic,
-          check=None) -> Editor | None:
-    """verify() within the limits described in the module docstring: raises LoginThrottled while any of them holds.
+def login(username: str, password: str, editors: dict[str, Editor], *, client: str = "", store=None, clock=None,
+          check=None, throttle=None) -> Editor | None:
+    """verify() within the limits described in the module docstring: raises LoginThrottled while any of them holds
+    (LoginUnavailable when the database keeping them failed: refused, the password not checked).
 
     ``client`` identifies who is trying (the page passes ``ip:…`` or a session key; callers that pass none share
-    one). The attempt is counted before the password is checked and taken back if it was right. ``check`` replaces
-    verify() in tests."""
+    one). ``store``: the store in use (limits_for). The attempt is counted before the password is checked and taken
+    back if it was right. ``clock`` (seconds), ``check`` (replaces verify()) and ``throttle`` (instead of
+    limits_for(store): two servers in one test) are for tests; without a clock the throttle keeps its own time (this
+    process's monotonic clock; the database's on PostGIS)."""
     name, who = _key(username), _key(client)
-    _throttle.reserve(name, who, clock())
+    throttle = throttle or limits_for(store)
+    throttle.reserve(name, who, None if clock is None else clock())
     editor = (check or verify)(username, password, editors)
     if editor is not None:
-        _throttle.succeeded(name, who)
+        throttle.succeeded(name, who)
     return editor

@@ -10,19 +10,52 @@ Nothing is stored for an attempt that was refused, and keys should be short (the
 
 A Limit is not thread-safe by itself: the caller checks and charges several Limits under one lock, so that an
 attempt is reserved (counted as a failure) before the slow password check, and taken back if it succeeds.
+
+The arithmetic — how long a key with this many failures waits, when it is forgotten — is a :class:`Rule`, which a
+Limit keeps in memory and layers.stores.pg_login applies to counts kept in the database (several app servers).
 """
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import asdict, dataclass
 
-__all__ = ["Limit"]
+__all__ = ["Limit", "Rule"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``max_failures`` free, then ``base_s`` doubling up to ``max_s``; forgotten after ``ttl_s`` without a failure;
+    at most ``capacity`` keys remembered."""
+    max_failures: int
+    base_s: float
+    max_s: float
+    ttl_s: float
+    capacity: int
+
+    def delay(self, failures: int) -> float:
+        """How long after the last failure the next attempt must wait, given this many failures."""
+        if failures < self.max_failures:
+            return 0.0
+        return min(self.base_s * 2.0 ** min(failures - self.max_failures, 64), self.max_s)
+
+    def expired(self, last: float, now: float) -> bool:
+        return now - last > self.ttl_s
+
+    def wait(self, failures: int, last: float, now: float) -> float:
+        """Seconds until the next attempt of a key with ``failures`` failures, the last at ``last`` (0: now)."""
+        if self.expired(last, now):
+            return 0.0
+        return max(0.0, last + self.delay(failures) - now)
 
 
 class Limit:
     def __init__(self, *, max_failures: int, base_s: float, max_s: float, ttl_s: float, capacity: int):
-        self.max_failures, self.base_s, self.max_s = max_failures, base_s, max_s
-        self.ttl_s, self.capacity = ttl_s, capacity
+        self.rule = Rule(max_failures, base_s, max_s, ttl_s, capacity)
         self._entries: OrderedDict[str, tuple[int, float]] = OrderedDict()  # key → (failures, time of the last)
+
+    @classmethod
+    def of(cls, rule: Rule) -> "Limit":
+        return cls(**asdict(rule))
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -35,21 +68,15 @@ class Limit:
 
     def _get(self, key: str, now: float) -> tuple[int, float]:
         failures, last = self._entries.get(key, (0, now))
-        if now - last > self.ttl_s:
+        if self.rule.expired(last, now):
             del self._entries[key]
             return 0, now
         return failures, last
 
-    def delay(self, failures: int) -> float:
-        """How long after the last failure the next attempt must wait, given this many failures."""
-        if failures < self.max_failures:
-            return 0.0
-        return min(self.base_s * 2.0 ** min(failures - self.max_failures, 64), self.max_s)
-
     def wait(self, key: str, now: float) -> float:
         """Seconds until an attempt for key is allowed (0: now). Stores nothing."""
         failures, last = self._get(key, now)
-        return max(0.0, last + self.delay(failures) - now)
+        return self.rule.wait(failures, last, now)
 
     def fail(self, key: str, now: float) -> None:
         """Count one failure for key (it becomes the newest key), then drop expired and surplus old keys."""
@@ -58,7 +85,7 @@ class Limit:
         self._entries[key] = (failures + 1, now)
         while self._entries:
             oldest, (_, last) = next(iter(self._entries.items()))
-            if len(self._entries) <= self.capacity and now - last <= self.ttl_s:
+            if len(self._entries) <= self.rule.capacity and not self.rule.expired(last, now):
                 break
             del self._entries[oldest]
 
