@@ -1,5 +1,6 @@
-"""The edit page's login: an editor account (layers.editors, bcrypt + login limits) or, when configured, OIDC
-(st.login). Secrets are passed in by the caller (ui.secrets()); layers.editors never reads Streamlit itself."""
+"""The edit page's login: an editor account (layers.editors, bcrypt + login limits — kept where the store in use
+is: the database on PostGIS, shared by every server) or, when configured, OIDC (st.login). Secrets are passed in
+by the caller (ui.secrets()); layers.editors never reads Streamlit itself."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,6 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from layers import editors
+from mapview import data
 
 __all__ = ["current_editor", "login_form", "logout"]
 
@@ -51,8 +53,8 @@ def _accounts(secrets) -> dict:
 
 def _try_login(user: str, password: str, accounts: dict) -> None:
     try:
-        e = editors.login(user, password, accounts, client=_client())
-    except editors.LoginThrottled as err:
+        e = editors.login(user, password, accounts, client=_client(), store=data.source())
+    except editors.LoginThrottled as err:  # also LoginUnavailable: the limits' database failed, nothing checked
         st.error(str(err))
         return
     if e is None:

@@ -249,3 +249,38 @@ def test_a_login_lock_held_elsewhere_refuses_after_the_lock_timeout(servers, pg_
             _login(a, "wang", RIGHT["wang"], check=checks)
         assert checks.users == []
     assert _login(a, "wang", RIGHT["wang"]).username == "wang"  # the lock free again: in at once
+
+
+# ------------------------------------------------------------------------------------------ the edit page's form
+
+def _login_page():
+    import os
+
+    from mapview import login
+    login.login_form({"editors": {"wang": {"name": "王工", "password_hash": os.environ["PM_TEST_WANG_HASH"]}}})
+
+
+def _submit(at, password: str):
+    at.text_input(key="ed_login_user").input("wang")
+    at.text_input(key="ed_login_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return [e.value for e in at.error]
+
+
+def test_the_edit_page_counts_in_the_database_and_shows_a_database_failure(pg_url, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from layers.editor_accounts import hash_password
+    monkeypatch.setenv("PROJECTMAP_DB", pg_url)
+    monkeypatch.setenv("PM_TEST_WANG_HASH", hash_password(RIGHT["wang"], rounds=4))
+    at = AppTest.from_function(_login_page, default_timeout=60).run()
+    for _ in range(lg.MAX_FAILURES):
+        assert _submit(at, "a guess") == ["用户名或密码错误。 / Wrong user name or password."]
+    with pytest.raises(lg.LoginThrottled) as e, contextlib.closing(PgLoginThrottle(pg_url)) as other_server:
+        _login(other_server, "wang", RIGHT["wang"], client=EDITOR_CLIENT, t=time.time())  # the page's failures count
+    assert e.value.why == "name"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.login_failures RENAME TO login_failures_gone")
+    errors = _submit(at, RIGHT["wang"])
+    assert len(errors) == 1 and "数据库" in errors[0] and "pm_editor" not in at.session_state
