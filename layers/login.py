@@ -42,14 +42,15 @@ import os
 import re
 import threading
 import time
+from typing import Protocol
 
 import bcrypt
 
 from layers.editor_accounts import MAX_PASSWORD_BYTES, ROUNDS, Editor, EditorError
 from layers.throttle import Limit, Rule
 
-__all__ = ["verify", "login", "limits_for", "charges", "LoginThrottled", "LoginUnavailable", "LoginThrottle", "RULES",
-           "FORGOTTEN_ON_SUCCESS", "MAX_FAILURES", "NAME_DELAY_S", "NAME_DELAY_MAX_S",
+__all__ = ["verify", "login", "limits_for", "charges", "LoginThrottled", "LoginUnavailable", "LoginThrottle", "Throttle",
+           "RULES", "FORGOTTEN_ON_SUCCESS", "MAX_FAILURES", "NAME_DELAY_S", "NAME_DELAY_MAX_S",
            "CLIENT_MAX_FAILURES", "GLOBAL_MAX_FAILURES", "TABLE_CAPACITY"]
 
 _dummy_hashes: dict[int, bytes] = {}  # bcrypt cost → hash of a password nobody has
@@ -134,6 +135,17 @@ def charges(name: str, client: str) -> tuple[tuple[str, str], ...]:
     return ("name", name), ("client", client), ("all", "*")
 
 
+class Throttle(Protocol):
+    """What login() asks of the place its counts are kept: this process (LoginThrottle, the GeoPackage's) or the
+    database (layers.stores.pg_login.PgLoginThrottle, PostGIS's); limits_for picks one by the store in use."""
+
+    def reserve(self, name: str, client: str, now: float | None = None) -> None:
+        """Count the attempt as a failure of each limit, or raise LoginThrottled (nothing counted)."""
+
+    def succeeded(self, name: str, client: str) -> None:
+        """Take a reserved attempt back: it was right."""
+
+
 class LoginThrottle:
     """The limits of login() per user name, per client and for everyone, kept in this server process, checked and
     charged under one lock (a GeoPackage: one server). On PostGIS: layers.stores.pg_login.PgLoginThrottle."""
@@ -164,7 +176,7 @@ class LoginThrottle:
 _throttle = LoginThrottle()  # per server process: the GeoPackage's (one server)
 
 
-def limits_for(store=None):
+def limits_for(store=None) -> Throttle:
     """The throttle of the store in use (a target as layers.stores.open_store takes it; None: $PROJECTMAP_DB, else
     the GeoPackage): on PostGIS the counts shared by every app server through the database, else this process's."""
     from layers.stores import env_db, is_db_url
