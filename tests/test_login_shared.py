@@ -105,18 +105,24 @@ def test_the_store_in_use_chooses_the_throttle(pg_url, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("distinct_clients", [False, True], ids=["one client", "one client each"])
-def test_concurrent_wrong_guesses_over_two_servers_get_at_most_max_failures_checks(servers, distinct_clients):
-    n = 24
-    check = Checks(pause_s=0.05)  # widens the window between "allowed?" and the password check
+def test_concurrent_wrong_guesses_over_servers_get_at_most_max_failures_checks(pg_url, distinct_clients):
+    n, servers = 24, [PgLoginThrottle(pg_url) for _ in range(6)]  # six servers' connections, four threads each
+    connect(pg_url).close()  # migrated; then a slow database: each write of the counts takes 20 ms, which widens
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # the window between reading a count and committing it
+        conn.execute("CREATE FUNCTION pm_test_slow() RETURNS trigger LANGUAGE plpgsql AS "
+                     "$$ BEGIN PERFORM pg_sleep(0.02); RETURN NULL; END $$")
+        conn.execute("CREATE TRIGGER pm_test_slow BEFORE INSERT ON public.login_failures "
+                     "FOR EACH STATEMENT EXECUTE FUNCTION pm_test_slow()")
+    check = Checks(pause_s=0.05)  # and the one between "allowed?" and the password check
     start = threading.Barrier(n)
     outcomes: list[str] = []
 
     def guess(i):
         start.wait()
         client = f"ip:10.0.0.{i}" if distinct_clients else "ip:10.0.0.1"
-        try:  # the database's own clock: the reservations really race
-            assert lg.login("wang", f"guess {i}", ACCOUNTS, client=client, check=check,
-                            throttle=servers[i % 2]) is None
+        try:  # all at one moment (T0): the count alone decides, however slowly the machine runs
+            assert lg.login("wang", f"guess {i}", ACCOUNTS, client=client, check=check, clock=lambda: T0,
+                            throttle=servers[i % len(servers)]) is None
             outcomes.append("checked")
         except lg.LoginThrottled as e:
             assert not isinstance(e, lg.LoginUnavailable), e
@@ -127,6 +133,8 @@ def test_concurrent_wrong_guesses_over_two_servers_get_at_most_max_failures_chec
         t.start()
     for t in threads:
         t.join()
+    for s in servers:
+        s.close()
     assert len(outcomes) == n
     assert len(check.users) == lg.MAX_FAILURES, f"{len(check.users)} real password checks for one user"
     assert outcomes.count("throttled") == n - lg.MAX_FAILURES
