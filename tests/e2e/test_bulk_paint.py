@@ -93,11 +93,26 @@ def _open(page, server):
     assert wait_map_drawn(page)[2] == "bulk"
 
 
-def test_a_point_is_drawn_as_its_styles_circle(paint_server, page, payload):
+@pytest.fixture(params=[1, 2], ids=["screen", "retina"])
+def any_page(request, browser_context, page):
+    """(A tab, its device pixels per CSS pixel): 1, or 2 (the canvas and its sprites are twice as large)."""
+    if request.param == 1:
+        yield page, 1
+        return
+    ctx = browser_context.browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=2)
+    try:
+        yield ctx.new_page(), 2
+    finally:
+        ctx.close()
+
+
+def test_a_point_is_drawn_as_its_styles_circle(paint_server, any_page, payload):
     ids, d = payload
     i = next(i for i in range(len(ids)) if d["kind"][i] == 0 and i not in STACKED)
     s = d["header"]["styles"][d["style"][i]]
+    page, ratio = any_page
     _open(page, paint_server)
+    assert page.evaluate("window.devicePixelRatio") == ratio
     x, y = _lnglat(d, i)
     r, out = 7, 7 + s["weight"] / 2 + 2  # full size from zoom 11 (pointRadius 7)
     ring, beyond, below = _pixels(page, i, (x, y), 16, [(x, y, r, 0), (x, y, out, 0), (x, y, 0, out)])
