@@ -3,7 +3,7 @@ no second document on the browser's main thread): static/pm/component.js loads L
 and keeps the map across reruns. Each run sends it only small data — the URLs of the cached payload files
 (mapview.data), a bitset of the features that pass the filter, the legend and the map options — so a filter
 change redraws in the browser without a new folium document or a new copy of the data. Clicking a county's name
-on the map filters to that county (and zooms to it).
+on the map filters to that county (and zooms to it); the map's 演示模式 button enters presentation mode.
 
 A session's first open draws the map before the sidebar's widgets: they cost the browser about 0.8 s of main-thread
 work (React rendering Streamlit's selectboxes, multiselects, text box), which would delay the map as long. That run
@@ -63,6 +63,10 @@ def _on_click() -> None:
     urlstate.set_filters(county=() if tuple(f.county) == (name,) else (name,))
 
 
+def _on_present() -> None:
+    urlstate.enter_present()
+
+
 def _on_drawn() -> None:
     st.session_state[sidebar.SHOWN] = True
 
@@ -82,6 +86,7 @@ def show(c, *, height: int, fill: bool = False) -> None:
     # bytes: Streamlit checks a dict or list for DataFrames, which imports pandas
     _component(data=json.dumps({"options": options, "tiles": tiles, "height": height, "fill": fill,
                                 "minHeight": int(height * 0.6), "tellDrawn": c.sidebar_later,
+                                "presentButton": not c.present,
                                 "scripts": {k: assets.versioned_url(v) for k, v in SCRIPTS.items()}},
                                ensure_ascii=False).encode("utf-8"), key=KEY, on_county_change=_on_click,
-               on_drawn_change=_on_drawn)
+               on_drawn_change=_on_drawn, on_present_change=_on_present)

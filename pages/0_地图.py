@@ -15,11 +15,9 @@ if c.present:
     top[1].button("退出演示", on_click=ui.exit_present, width="stretch")
     st.html(f"<div style='font-size:1.35rem;margin:-0.4rem 0 0.4rem'>{esc(ui.summary(c, markdown=False))}</div>")
     meeting.stepper(c)
-else:
-    head = st.columns([8, 1.4], vertical_alignment="bottom")
-    head[0].title(ui.APP_TITLE)
-    head[1].button("演示模式", on_click=ui.enter_present, width="stretch", help="全屏地图、大字号图例，适合投影")
-    st.caption(ui.summary(c) + "。点击项目查看详情，点击县名只看该县；左侧图例即筛选。")
+else:  # one element: each Streamlit element on the page delays the map's first draw (the 演示模式 button is on the map)
+    st.html(f"<h1 class='pm-title'>{esc(ui.APP_TITLE)}</h1><p class='pm-caption'>"
+            f"{esc(ui.summary(c, markdown=False))}。点击项目查看详情，点击县名只看该县；左侧图例即筛选。</p>")
 ui.notices()
 
 located = ui.located(c)

@@ -9,7 +9,7 @@ from benchmarks.synthetic import write_gpkg
 from layers import store
 from layers.filters import Filters, apply
 from mapview.sidebar import SHOWN
-from tests.apptest import app_test
+from tests.apptest import app_test, shown_summary
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def qp(at, key: str) -> str:
 
 
 def summary(at) -> str:
-    return next(c.value for c in at.caption if c.value.startswith("显示"))
+    return shown_summary(at)
 
 
 def test_opens_with_every_project(app, gpkg):

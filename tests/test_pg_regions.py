@@ -15,6 +15,7 @@ from core import region
 from layers.build import build
 from layers.stores import open_store, region_url
 from layers.stores.gpkg import GpkgStore
+from tests.apptest import page_title
 from tests.test_region_app import opened, shown_count
 from tests.test_store_regions import cli
 
@@ -88,7 +89,7 @@ def test_the_app_opens_heze_from_the_database(built, app_env):
     url, _ = built
     app_env(url)
     at = opened(region="heze")
-    assert [t.value for t in at.title] == ["菏泽市 2023—2025 年重点项目地图"] and not at.error
+    assert page_title(at) == "菏泽市 2023—2025 年重点项目地图" and not at.error
     assert shown_count(at).startswith("显示 9 / 9 个项目")
     at.switch_page("pages/4_关于数据.py").run()
     assert any(f"数据库**：`{open_store(region_url(url, 'heze')).label}`" in m.value for m in at.markdown)
@@ -113,7 +114,7 @@ def test_a_hostile_region_value_is_a_notice_and_the_default_region(built, app_en
     app_env(url)
     at = opened(region=value)
     assert len(at.warning) == 1 and "无法识别" in at.warning[0].value
-    assert [t.value for t in at.title] == ["聊城市 2023—2025 年重点项目地图"]
+    assert page_title(at) == "聊城市 2023—2025 年重点项目地图"
     assert _schemas(url) == before and len(open_store(url).projects()) == n
     assert len(open_store(region_url(url, "heze")).projects()) == 9
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from core import region
 from layers import store, webpayload
 from layers.build import build
-from tests.apptest import app_test
+from tests.apptest import app_test, page_title, shown_summary
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -46,12 +46,12 @@ def county_options(at) -> list[str]:
 
 
 def shown_count(at) -> str:
-    return next(c.value for c in at.caption if c.value.startswith("显示"))
+    return shown_summary(at)
 
 
 def test_region_heze_opens_with_its_title_counties_and_projects(liaocheng, heze_gpkg):
     at = opened(region="heze")
-    assert [t.value for t in at.title] == ["菏泽市 2023—2025 年重点项目地图"]
+    assert page_title(at) == "菏泽市 2023—2025 年重点项目地图"
     heze = [c.name for c in region.get("heze").counties]
     assert county_options(at) == heze + ["全市"]
     n = len(webpayload.attributes(str(heze_gpkg))[1])
@@ -73,20 +73,20 @@ def test_an_unknown_region_is_a_notice_and_the_default(liaocheng, value):
     at = opened(region=value)
     notes = [w.value for w in at.warning]
     assert len(notes) == 1 and "地区" in notes[0] and "无法识别" in notes[0] and "聊城市" in notes[0]
-    assert [t.value for t in at.title] == ["聊城市 2023—2025 年重点项目地图"]
+    assert page_title(at) == "聊城市 2023—2025 年重点项目地图"
     assert county_options(at)[:8] == list(region.get("liaocheng").county_names().values())
     assert "region" not in at.query_params  # the URL says what is shown: the default region
 
 
 def test_default_is_unchanged_and_the_picker_switches_region(liaocheng, heze_gpkg):
     at = opened()
-    assert [t.value for t in at.title] == ["聊城市 2023—2025 年重点项目地图"] and not at.warning
+    assert page_title(at) == "聊城市 2023—2025 年重点项目地图" and not at.warning
     assert dict(at.query_params) == {}
     n = len(webpayload.attributes(str(liaocheng))[1])
     assert shown_count(at).startswith(f"显示 {n} / {n} 个项目")
     next(s for s in at.sidebar.selectbox if s.label == "地区").set_value("heze").run()
     assert not at.exception
-    assert [t.value for t in at.title] == ["菏泽市 2023—2025 年重点项目地图"]
+    assert page_title(at) == "菏泽市 2023—2025 年重点项目地图"
     assert county_options(at)[0] == "牡丹区" and at.query_params["region"] in ("heze", ["heze"])
     assert region.current().key == "liaocheng"  # the test's own thread: the app's region is its run's
 

@@ -61,13 +61,13 @@ def test_the_map_page_imports_neither_pandas_nor_a_gis_library(gpkg):
     code = f"""
 import os, sys
 os.environ["PROJECTMAP_GPKG"] = {str(gpkg)!r}
-from tests.apptest import app_test
+from tests.apptest import app_test, shown_summary
 at = app_test(120)
 at.run()
 at.multiselect(key="w_county").set_value(["冠县"]).run()
 at.text_input(key="w_q").input("P0").run()
 assert not at.exception, at.exception
-assert "显示" in at.caption[0].value, at.caption[0].value
+assert shown_summary(at).startswith("显示"), at.html
 heavy = ("pandas", "shapely", "geopandas", "pyproj", "pyogrio", "folium", "streamlit_folium", "matplotlib", "altair")
 print(",".join(m for m in heavy if m in sys.modules))
 """

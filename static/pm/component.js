@@ -3,7 +3,8 @@
  * bitset, the legend and the options. The first call loads Leaflet and map.js (local files, once per page) while it
  * fetches the data, then draws the map (map.js' pmDrawMap); later calls with the same data only update it
  * (pmUpdate: filter bitset, legend, project to locate, extent). Clicking a county's name sends the trigger
- * "county" = {county, n} back to Python (the page then filters to that county). With data.tellDrawn (a session's
+ * "county" = {county, n} back to Python (the page then filters to that county); its 演示模式 button the trigger
+ * "present" (the page enters presentation mode). With data.tellDrawn (a session's
  * first open, whose sidebar waits for the map) the trigger "drawn" follows the first draw once it is painted —
  * or the failure to load, or TELL_AFTER_MS — so the sidebar never waits for good. */
 const DECODER = new TextDecoder();
@@ -61,8 +62,22 @@ function create(el, a) {
     st.clicks += 1;
     st.send("county", {county: e.name, n: st.clicks});
   });
+  if (a.presentButton) { presentButton(map, st); }
   st.map = map;
   pmDrawMap(map, null, a.options, null);
+}
+
+/* 演示模式 on the map (not a Streamlit button beside the title: one element less before the map's first draw). */
+function presentButton(map, st) {
+  const box = L.control({position: "topleft"});  // under the zoom buttons, as a full-screen button is
+  box.onAdd = function () {
+    const b = L.DomUtil.create("button", "pm-present-button");
+    b.type = "button"; b.textContent = "演示模式"; b.title = "全屏地图、大字号图例，适合投影";
+    L.DomEvent.disableClickPropagation(b);
+    b.addEventListener("click", function () { st.clicks += 1; st.send("present", st.clicks); });
+    return b;
+  };
+  box.addTo(map);
 }
 
 function render(el, a) {

@@ -121,6 +121,23 @@ def test_presentation_mode_fills_a_projector_screen(server, browser_context):
         page.close()
 
 
+def test_the_maps_presentation_button_enters_presentation_mode_with_the_filters_kept(server, browser_context):
+    page = browser_context.new_page()
+    try:
+        page.goto(server + "/?status=under_construction")
+        wait_map_drawn(page)
+        expect(page.locator("h1", has_text="重点项目地图")).to_be_visible()
+        page.locator(MAP).get_by_role("button", name="演示模式").click()
+        expect(page.get_by_role("button", name="退出演示")).to_be_visible(timeout=30000)
+        assert "mode=present" in page.url and "status=under_construction" in page.url
+        expect(page.locator(MAP).get_by_role("button", name="演示模式")).to_have_count(0)  # not in presentation mode
+        page.get_by_role("button", name="退出演示").click()
+        expect(page.locator(MAP).get_by_role("button", name="演示模式")).to_be_visible(timeout=30000)
+        assert "mode=present" not in page.url
+    finally:
+        page.close()
+
+
 def test_a_page_file_url_opened_first_hands_over_to_the_router(gpkg, browser_context):
     # Until app.py has run once, Streamlit also serves pages/ by file name; such a page must not crash.
     with streamlit_server(gpkg) as (base, _proc):
