@@ -105,7 +105,7 @@ def print_report(results: dict) -> None:
     for size, r in results.items():
         a, s, f = r.get("app", {}), r.get("server", {}), r.get("floor", {})
         print(f"\n{size} projects  (written in {r.get('written_s') or 0:.0f} s; reused when 0)")
-        for k in ("open_s", "open_cold_s", "rerun_s", "filter_to_redrawn_s", "server_peak_mb", "js_heap_mb"):
+        for k in ("open_s", "open_cold_s", "rerun_s", "filter_to_redrawn_s", "filter_applied_s", "server_peak_mb", "js_heap_mb"):
             if k in a or k in f:
                 print(f"  {k:22} app {a.get(k, float('nan')):8.2f}   floor {f.get(k, float('nan')):8.2f}")
         for k, v in s.items():

@@ -1,5 +1,5 @@
 """What the benchmarks (bench_app, bench_scale) read from the server process and the browser: when a page shows
-what it waits for (READY_JS, from the page's own frames), peak RSS, the JS heap, the main thread's busy time and
+what it waits for (READY_JS, from the page's own frames), a filter change's click to redrawn frame (REDRAWN_JS), peak RSS, the JS heap, the main thread's busy time and
 CPU profile, the script's own run log, and the browser timeline's breakdown of the first draw."""
 from __future__ import annotations
 
@@ -26,6 +26,24 @@ READY_JS = """(() => {  // window.pmBench[name]: the time (epoch ms) of the firs
   const observer = new MutationObserver(seen);
   observer.observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ["data-pm-projects"]});
 })();"""
+
+
+REDRAWN_JS = """() => {  // window.pmRedrawn: when the pointer went down (input), the first frame with the map's new
+  // count (frame: the legend-filter hides at once) and when the rerun's answer reached the map (rerun: its pm-render)
+  const el = document.querySelector("[data-pm-projects]"), r = window.pmRedrawn = {input: null, frame: null, rerun: null};
+  const before = el.getAttribute("data-pm-projects");
+  document.addEventListener("pointerdown", () => { r.input = Date.now(); }, {capture: true, once: true});
+  new PerformanceObserver((list, obs) => {
+    const m = list.getEntries().find(e => e.name === "pm-render" && r.input !== null);
+    if (m) { r.rerun = performance.timeOrigin + m.startTime; obs.disconnect(); }
+  }).observe({type: "mark"});
+  const observer = new MutationObserver(() => {
+    if (el.getAttribute("data-pm-projects") === before) { return; }
+    observer.disconnect();
+    requestAnimationFrame(() => { r.frame = Date.now(); });
+  });
+  observer.observe(el, {attributes: true, attributeFilter: ["data-pm-projects"]});
+}"""
 
 
 class PeakRSS:

@@ -1,7 +1,9 @@
 """The project map as a light Streamlit component of our own (a v2 component, drawn in the page itself: no frame,
 no second document on the browser's main thread): static/pm/component.js loads Leaflet and map.js once per page
 and keeps the map across reruns. Each run sends it only small data — the URLs of the cached payload files
-(mapview.data), a bitset of the features that pass the filter, the legend and the map options — so a filter
+(mapview.data), a bitset of the features that pass the filter (but for the statuses and categories chosen,
+which the browser applies: a tick in the legend-filter shows at once, as an untick hides), the legend and the map
+options — so a filter
 change redraws in the browser without a new folium document or a new copy of the data. Clicking a county's name
 on the map filters to that county (and zooms to it); the map's 演示模式 button enters presentation mode.
 
@@ -18,6 +20,7 @@ import streamlit as st
 
 from core.vocab import COUNTIES
 from layers.escape import esc
+from layers.filters import apply
 from layers.legend import legend_html
 from layers.webmap import MapOptions, map_options
 from mapview import assets, basemaps, data, sidebar, urlstate
@@ -77,12 +80,17 @@ def show(c, *, height: int, fill: bool = False) -> None:
     c.sidebar_later = not st.session_state.get(sidebar.SHOWN)
     gcj02 = basemaps.is_gcj02(c.basemap)
     counties = data.county_payload(c.key, gcj02)
-    projects = data.project_payload(c.key, c.shown, c.filters, gcj02)
+    # the statuses and categories chosen (the sidebar's legend-filter) are applied in the browser, so that a tick
+    # shows as fast as an untick hides; the bitset holds the other filters
+    rest = c.filters.without("status").without("category")
+    projects = data.project_payload(c.key, c.shown if rest == c.filters else apply(c.rows, rest), rest, gcj02)
     legend = legend_html(c.shown.counts("status"), c.shown.counts("category"), title=f"共 {len(c.shown)} 个项目")
     tiles = _tiles(c.basemap, c.token)
     options = map_options(counties, projects, legend, MapOptions(present=c.present, locate=c.locate, bbox=c.bbox),
                           bool(tiles))
-    options.update(countiesUrl=counties.url, countyClick=True, fitCounties=[esc(n) for n in c.filters.county])
+    options.update(countiesUrl=counties.url, countyClick=True, fitCounties=[esc(n) for n in c.filters.county],
+                   legendFilter={"status": [esc(v) for v in c.filters.status],
+                                 "category": [esc(v) for v in c.filters.category]})
     # bytes: Streamlit checks a dict or list for DataFrames, which imports pandas
     _component(data=json.dumps({"options": options, "tiles": tiles, "height": height, "fill": fill,
                                 "minHeight": int(height * 0.6), "tellDrawn": c.sidebar_later,

@@ -11,7 +11,7 @@ function pmDrawMap(map, C, O, P) {
   var el = map.getContainer();
   el.classList.toggle("pm-present", !!O.present);
   el.classList.toggle("pm-tiles", !!O.tiles);
-  map._pm = {O: O, P: null, layers: null, fit: null};
+  map._pm = {O: O, P: null, layers: null, fit: null, local: pmLegendFilter(O)};
   L.control.scale({imperial: false, maxWidth: 160}).addTo(map);
   if (map.attributionControl) { map.attributionControl.setPrefix("Leaflet"); }  // the credit, without a flag
   if (O.legend) { pmLegend(map, O.legend); }
@@ -33,7 +33,7 @@ function pmDrawMap(map, C, O, P) {
 function pmUpdate(map, O) {
   var st = map._pm;
   st.O = O;
-  st.local = null; st.hidden = null;  // the page's filter now holds what the browser had hidden at once
+  st.local = pmLegendFilter(O); st.hidden = null;  // the page's filter now holds what the browser had hidden at once
   if (O.legend && st.legend) { st.legend.set(O.legend); }
   if (!st.P) { return; }  // still loading: the first draw reads st.O
   pmProjects(map, O, st.P);
@@ -247,6 +247,16 @@ function pmBuild(map, O, P) {
   st.all = {layers: layers, casings: casings, on: layers.map(function () { return false; })};
   st.layers = {casings: L.featureGroup().addTo(map), projects: L.featureGroup().addTo(map)};
   window.pmLayers = {counties: st.counties, projects: st.layers.projects, casings: st.layers.casings};
+}
+
+/* The statuses and categories chosen in the page's legend-filter (O.legendFilter; none: all), applied here, not in
+ * the bitset O.visible: so the browser can show them again at once too. */
+function pmLegendFilter(O) {
+  var f = O.legendFilter || {}, out = {};
+  ["status", "category"].forEach(function (name) {
+    out[name] = f[name] && f[name].length ? f[name].reduce(function (o, c) { o[c] = true; return o; }, {}) : null;
+  });
+  return out;
 }
 
 /* Statuses or categories hidden in the browser at once, before (or without) a rerun of the page: a click in the

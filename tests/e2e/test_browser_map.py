@@ -48,6 +48,25 @@ def test_a_filter_changes_the_features_shown(server, page, gpkg):
     expect(map_frame(page).locator(".pm-feature")).to_have_count(len(projects), timeout=20000)
 
 
+def test_the_legend_filter_shows_and_hides_on_the_map_before_the_rerun_answers(server, page, gpkg):
+    projects = store.read_projects(gpkg)
+    completed, building = (int((projects["status"] == s).sum()) for s in ("completed", "under_construction"))
+    page.goto(server + "/?status=completed")
+    assert wait_map_drawn(page)[0] == completed
+    box = legend_checkbox(page, re.compile("^在建"))
+    box.wait_for()
+    # the click and the map's count read in one task of the page: no rerun can have answered in between
+    click_and_count = ("b => { b.click(); "
+                       "return +document.querySelector('[data-pm-projects]').getAttribute('data-pm-projects'); }")
+    assert box.evaluate(click_and_count) == completed + building  # ticked: shown at once
+    expect(page).to_have_url(re.compile(r"status=under_construction(%2C|,)completed"))  # the rerun agrees
+    expect(page.locator(MAP)).to_have_attribute("data-pm-projects", str(completed + building))
+    page.wait_for_timeout(500)
+    assert box.evaluate(click_and_count) == completed  # unticked: hidden at once
+    expect(page).to_have_url(re.compile(r"status=completed$"))
+    expect(page.locator(MAP)).to_have_attribute("data-pm-projects", str(completed))
+
+
 def test_clicking_a_project_opens_its_popup(server, page, gpkg):
     page.goto(server + "/")
     wait_map_drawn(page)
@@ -164,7 +183,7 @@ def test_url_values_in_notices_are_text_never_images_or_links(server, page, brow
     assert page.locator('img[src*="example.invalid"], a[href*="evil.example"]').count() == 0
     shown = lambda loc: loc.inner_text().replace("\u2060", "")  # the word joiner that stops autolinks  # noqa: E731
     assert f"链接中的县(市、区)“{image}”无法识别" in shown(notice)
-    assert f"搜索：{link}" in shown(page.locator('[data-testid="stCaptionContainer"]', has_text="搜索"))
+    assert f"搜索：{link}" in shown(page.locator(".pm-caption"))  # the map page's summary line
 
 
 def test_projects_at_one_place_are_spread_so_each_can_be_clicked(server, page, gpkg):
