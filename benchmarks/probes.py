@@ -1,6 +1,7 @@
 """What the benchmarks (bench_app, bench_scale) read from the server process and the browser: when a page shows
-what it waits for (READY_JS, from the page's own frames), a filter change's click to redrawn frame (REDRAWN_JS), peak RSS, the JS heap, the main thread's busy time and
-CPU profile, the script's own run log, and the browser timeline's breakdown of the first draw."""
+what it waits for (READY_JS, from the page's own frames), a filter change from the click to the redrawn frame
+(REDRAWN_JS), peak RSS, the JS heap, the main thread's busy time and CPU profile, the script's own run log, and the
+browser timeline's breakdown of the first draw."""
 from __future__ import annotations
 
 import json

@@ -1,11 +1,11 @@
 """The project map as a light Streamlit component of our own (a v2 component, drawn in the page itself: no frame,
 no second document on the browser's main thread): static/pm/component.js loads Leaflet and map.js once per page
 and keeps the map across reruns. Each run sends it only small data — the URLs of the cached payload files
-(mapview.data), a bitset of the features that pass the filter (but for the statuses and categories chosen,
-which the browser applies: a tick in the legend-filter shows at once, as an untick hides), the legend and the map
-options — so a filter
-change redraws in the browser without a new folium document or a new copy of the data. Clicking a county's name
-on the map filters to that county (and zooms to it); the map's 演示模式 button enters presentation mode.
+(mapview.data), a bitset of the features that pass the filter (but for the statuses and categories chosen, which
+the browser applies: a tick in the legend-filter shows at once, as an untick hides), the legend and the map
+options — so a filter change redraws in the browser without a new folium document or a new copy of the data.
+Clicking a county's name on the map filters to that county (and zooms to it); the map's 演示模式 button enters
+presentation mode.
 
 A session's first open draws the map before the sidebar's widgets: they cost the browser about 0.8 s of main-thread
 work (React rendering Streamlit's selectboxes, multiselects, text box), which would delay the map as long. That run
