@@ -39,8 +39,7 @@ CHUNK = 1024  # features per popup block: one click fetches ~50–150 kB
 BULK_ENV = "PROJECTMAP_BULK_MIN"
 # 5 000: at 10 000 synthetic projects the canvas path opened the map 1.1 s sooner than a Leaflet layer per feature
 # (floor + 1.35 s against + 2.42 s, 2026-11-28) with a third of the browser's memory. The canvas shows a hover
-# tooltip and a point's error radius too; below it every project also keeps the corridor of a line or area and the
-# spread of stacked points.
+# tooltip and the error radius or corridor too; below it every project also keeps the spread of stacked points.
 BULK_MIN = 5_000
 KINDS = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1, "Polygon": 2, "MultiPolygon": 2}
 SECTIONS = (("kind", "B"), ("style", "H"), ("radius", "I"), ("parts", "I"), ("coords", "I"), ("xy", "i"))

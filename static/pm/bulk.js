@@ -266,6 +266,24 @@ function pmBulkBounds(B, i) {
   return b;
 }
 
+/* Feature i as pmErrorHalo takes a Leaflet layer: a point's place; a line's parts or an area's rings as GeoJSON
+ * (the rings as one polygon: the halo's even-odd fill keeps holes holes and separate outlines filled). */
+function pmBulkHaloOf(B, i) {
+  if (B.kind[i] === 0) {
+    var ll = pmBulkLatLng(B, i);
+    return {getLatLng: function () { return ll; }};
+  }
+  var parts = [];
+  for (var p = B.parts[i]; p < B.parts[i + 1]; p++) {
+    var part = [];
+    for (var j = B.coords[p]; j < B.coords[p + 1]; j++) { part.push([B.xy[2 * j] / 1e6, B.xy[2 * j + 1] / 1e6]); }
+    parts.push(part);
+  }
+  var geometry = {type: B.kind[i] === 1 ? "MultiLineString" : "Polygon", coordinates: parts};
+  return {getBounds: function () { return pmBulkBounds(B, i); },
+    toGeoJSON: function () { return {type: "Feature", properties: {}, geometry: geometry}; }};
+}
+
 function pmBulkOpen(map, B, i, at) {
   var st = map._pm, O = st.O, ll = B.kind[i] === 0 ? pmBulkLatLng(B, i) : at;
   pmPopupPadding(map);
@@ -278,7 +296,7 @@ function pmBulkOpen(map, B, i, at) {
     var popup = L.popup({maxWidth: Math.min(O.popupWidth, map.getSize().x - 60), className: "pm-popup-wrap",
       autoPanPaddingTopLeft: [10, 10], autoPanPaddingBottomRight: st.pad}).setLatLng(ll).setContent(html);
     popup.openOn(map);
-    if (B.kind[i] === 0) { st.halo.show({getLatLng: function () { return ll; }}, B.radius[i]); }
+    st.halo.show(pmBulkHaloOf(B, i), B.radius[i]);
     st.bulkPopup = true;
     popup.on("remove", function () { st.bulkPopup = false; st.halo.hide(); });
     map.getContainer().setAttribute("data-pm-popup", String(i));
@@ -286,8 +304,8 @@ function pmBulkOpen(map, B, i, at) {
 }
 
 /* The project under the pointer, as a Leaflet layer shows it: the pointer cursor, the tooltip (name, category,
- * status, county: its popup block's texts, fetched once per block when the pointer rests on a project) and, for a
- * point, its error radius while no popup is open. Returns hover(i, latlng); i < 0: nothing under the pointer. */
+ * status, county: its popup block's texts, fetched once per block when the pointer rests on a project) and its
+ * error radius (a point) or corridor (a line, an area) while no popup is open. Returns hover(i, latlng); i < 0: nothing under the pointer. */
 function pmBulkHover(map, B) {
   var st = map._pm, el = map.getContainer(), tip = null, hovered = -1;
   return function (i, at) {
@@ -297,10 +315,7 @@ function pmBulkHover(map, B) {
     if (tip) { map.closeTooltip(tip); tip = null; }
     if (!st.bulkPopup) { st.halo.hide(); }
     if (i < 0) { return; }
-    if (B.kind[i] === 0 && !st.bulkPopup) {
-      var ll = pmBulkLatLng(B, i);
-      st.halo.show({getLatLng: function () { return ll; }}, B.radius[i]);
-    }
+    if (!st.bulkPopup) { st.halo.show(pmBulkHaloOf(B, i), B.radius[i]); }
     setTimeout(function () {  // a pointer crossing many projects fetches no block on its way
       if (hovered === i) { pmBulkBlock(B, i).then(show).catch(function () { /* the popup reports it */ }); }
     }, 120);

@@ -136,3 +136,34 @@ def test_hovering_a_point_shows_its_tooltip_and_error_radius_as_text(bulk_server
     expect(tip).to_have_count(0)
     expect(frame.locator("[data-pm-error-radius]")).to_have_count(0)
     assert page.dialogs == []
+
+
+@pytest.mark.parametrize("kind", [1, 2], ids=["line", "area"])
+def test_hovering_a_line_or_area_shows_its_error_corridor(bulk_server, page, order, kind):
+    ids, body = order
+    decoded = bulkpayload.decode(body)
+    i = next(j for j in range(len(ids)) if decoded["kind"][j] == kind and decoded["radius"][j] > 0)
+    page.goto(bulk_server + "/")
+    wait_map_drawn(page)
+    frame = map_frame(page)
+    # the middle of the feature's first edge, at zoom 15, in the map's own pixels
+    p = frame.locator(MAP).evaluate("""(el, i) => {
+        const v = window.pmBulkView, B = v.B, j = B.coords[B.parts[i]];
+        const ll = L.latLng((B.xy[2 * j + 1] + B.xy[2 * j + 3]) / 2e6, (B.xy[2 * j] + B.xy[2 * j + 2]) / 2e6);
+        v.map.setView(ll, 15, {animate: false});
+        const p = v.map.latLngToContainerPoint(ll); return [p.x, p.y]; }""", i)
+    box = frame.locator(MAP).bounding_box()
+    page.mouse.move(box["x"] + p[0] + 60, box["y"] + p[1] + 60)
+    page.wait_for_timeout(200)
+    page.mouse.move(box["x"] + p[0], box["y"] + p[1])
+    expect(frame.locator(MAP)).to_have_attribute("data-pm-error-radius", str(decoded["radius"][i]))
+    # the corridor on the map (on its canvas, as every layer at this scale): the feature's shape, 2 × radius wide
+    halo = frame.locator(MAP).evaluate("""el => { const m = window.pmBulkView.map, out = [];
+        m.eachLayer(l => { if (l.options.className === "pm-error" && l.toGeoJSON) {
+          out.push({type: l.toGeoJSON().geometry.type, weight: l.options.weight}); } });
+        return {layers: out, mpp: 40075016.686 * Math.cos(m.getCenter().lat * Math.PI / 180) /
+                                 Math.pow(2, m.getZoom() + 8)}; }""")
+    assert [h["type"] for h in halo["layers"]] == ["MultiLineString" if kind == 1 else "Polygon"]
+    assert halo["layers"][0]["weight"] == pytest.approx(max(2 * decoded["radius"][i] / halo["mpp"], 3), rel=0.05)
+    page.mouse.move(box["x"] + 5, box["y"] + box["height"] - 5)  # off the project: gone
+    expect(frame.locator("[data-pm-error-radius]")).to_have_count(0)
