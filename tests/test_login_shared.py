@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -20,31 +19,14 @@ import psycopg
 import pytest
 
 from layers import login as lg
-from layers.editor_accounts import Editor
 from layers.stores import region_url
 from layers.stores.pg_conn import connect
 from layers.stores.pg_login import LOCK_KEY, PgLoginThrottle, for_url
 from layers.throttle import Rule
+from tests.logins import ACCOUNTS, ATTACKER, EDITOR_CLIENT, RIGHT, CountingCheck, at_once
 
 ROOT = Path(__file__).resolve().parent.parent
-RIGHT = {"wang": "wang's right password"}
-ACCOUNTS = {u: Editor(u, u, "$2b$12$" + "x" * 53) for u in RIGHT}  # never given to bcrypt: check is injected
-ATTACKER, EDITOR_CLIENT = "ip:203.0.113.9", "ip:198.51.100.7"
 T0 = 1_000_000.0
-
-
-class Checks:
-    """Stands in for verify(): counts the password checks that really happen; optionally slow like bcrypt."""
-
-    def __init__(self, pause_s: float = 0.0):
-        self.users: list[str] = []
-        self.pause_s, self._lock = pause_s, threading.Lock()
-
-    def __call__(self, username, password, editors):
-        with self._lock:
-            self.users.append(username)
-        time.sleep(self.pause_s)
-        return editors.get(username) if RIGHT.get(username) == password else None
 
 
 @pytest.fixture
@@ -57,7 +39,7 @@ def servers(pg_url):
 
 
 def _login(throttle, user, password, *, client=ATTACKER, t=T0, check=None):
-    return lg.login(user, password, ACCOUNTS, client=client, clock=lambda: t, check=check or Checks(),
+    return lg.login(user, password, ACCOUNTS, client=client, clock=lambda: t, check=check or CountingCheck(),
                     throttle=throttle)
 
 
@@ -83,11 +65,11 @@ def test_another_process_counts_with_this_one_and_its_end_forgets_nothing(pg_url
     (chosen by the store: store=URL) refuses the next try, and its own in-process throttle has counted nothing."""
     script = ("import sys; from layers import login as lg; from layers.editor_accounts import Editor\n"
               "acc = {'wang': Editor('wang', 'wang', '')}\n"
-              f"for _ in range(lg.MAX_FAILURES): assert lg.login('wang', 'guess', acc, client='ip:10.9.9.9', "
+              "for _ in range(lg.MAX_FAILURES): assert lg.login('wang', 'guess', acc, client='ip:10.9.9.9', "
               "store=sys.argv[1], check=lambda u, p, e: None) is None\n")
     r = subprocess.run([sys.executable, "-c", script, pg_url], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    checks = Checks()
+    checks = CountingCheck()
     with pytest.raises(lg.LoginThrottled):
         lg.login("wang", RIGHT["wang"], ACCOUNTS, client=EDITOR_CLIENT, store=pg_url, check=checks)
     with pytest.raises(lg.LoginThrottled):  # any region's store of the database: one deployment, one count
@@ -113,12 +95,10 @@ def test_concurrent_wrong_guesses_over_servers_get_at_most_max_failures_checks(p
                      "$$ BEGIN PERFORM pg_sleep(0.02); RETURN NULL; END $$")
         conn.execute("CREATE TRIGGER pm_test_slow BEFORE INSERT ON public.login_failures "
                      "FOR EACH STATEMENT EXECUTE FUNCTION pm_test_slow()")
-    check = Checks(pause_s=0.05)  # and the one between "allowed?" and the password check
-    start = threading.Barrier(n)
+    check = CountingCheck(pause_s=0.05)  # and the one between "allowed?" and the password check
     outcomes: list[str] = []
 
     def guess(i):
-        start.wait()
         client = f"ip:10.0.0.{i}" if distinct_clients else "ip:10.0.0.1"
         try:  # all at one moment (T0): the count alone decides, however slowly the machine runs
             assert lg.login("wang", f"guess {i}", ACCOUNTS, client=client, check=check, clock=lambda: T0,
@@ -128,11 +108,7 @@ def test_concurrent_wrong_guesses_over_servers_get_at_most_max_failures_checks(p
             assert not isinstance(e, lg.LoginUnavailable), e
             outcomes.append("throttled")
 
-    threads = [threading.Thread(target=guess, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(n, guess)
     for s in servers:
         s.close()
     assert len(outcomes) == n
@@ -224,7 +200,7 @@ def _free_port() -> int:
 
 
 def test_an_unreachable_database_refuses_the_attempt_without_checking_the_password():
-    checks = Checks()
+    checks = CountingCheck()
     url = f"postgresql://postgres@127.0.0.1:{_free_port()}/nowhere"
     with pytest.raises(lg.LoginUnavailable) as e:
         lg.login("wang", RIGHT["wang"], ACCOUNTS, client=EDITOR_CLIENT, store=url, check=checks)
@@ -242,7 +218,7 @@ def test_a_failing_query_refuses_and_a_dropped_connection_is_reopened(servers, p
     assert [r[2] for r in _rows(pg_url) if r[0] == "name"] == [2]
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("ALTER TABLE public.login_failures RENAME TO login_failures_gone")
-    checks = Checks()
+    checks = CountingCheck()
     with pytest.raises(lg.LoginUnavailable):
         _login(a, "wang", RIGHT["wang"], check=checks)
     assert checks.users == []
@@ -252,7 +228,7 @@ def test_a_login_lock_held_elsewhere_refuses_after_the_lock_timeout(servers, pg_
     a, _ = servers
     with psycopg.connect(pg_url, autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))  # a server stuck inside its reservation
-        checks = Checks()
+        checks = CountingCheck()
         with pytest.raises(lg.LoginUnavailable):
             _login(a, "wang", RIGHT["wang"], check=checks)
         assert checks.users == []

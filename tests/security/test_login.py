@@ -8,8 +8,6 @@ moves: no test measures wall-clock time.
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 
 import bcrypt
 import pytest
@@ -17,10 +15,8 @@ import pytest
 from layers import login as lg
 from layers.editor_accounts import ROUNDS, Editor, hash_password
 from layers.throttle import Limit
+from tests.logins import ACCOUNTS, ATTACKER, EDITOR_CLIENT, RIGHT, CountingCheck, at_once
 
-RIGHT = {"wang": "wang's right password", "li": "li's right password"}
-ACCOUNTS = {u: Editor(u, u, "$2b$12$" + "x" * 53) for u in RIGHT}  # never given to bcrypt: check is injected
-ATTACKER, EDITOR_CLIENT = "ip:203.0.113.9", "ip:198.51.100.7"
 
 
 @pytest.fixture(autouse=True)
@@ -37,22 +33,6 @@ class FakeClock:
         return self.t
 
 
-class CountingCheck:
-    """Stands in for verify(): counts the password checks that really happen; optionally slow like bcrypt."""
-
-    def __init__(self, pause_s: float = 0.0):
-        self.users: list[str] = []
-        self.pause_s = pause_s
-        self._lock = threading.Lock()
-
-    def __call__(self, username, password, editors):
-        with self._lock:
-            self.users.append(username)
-        if self.pause_s:
-            time.sleep(self.pause_s)  # widens the window between "allowed?" and "record the failure"
-        return editors.get(username) if RIGHT.get(username) == password else None
-
-
 def _try(*args, **kw):
     """login(), with a throttled attempt counted as None."""
     with contextlib.suppress(lg.LoginThrottled):
@@ -66,11 +46,9 @@ def _try(*args, **kw):
 def test_concurrent_wrong_guesses_for_one_user_get_at_most_max_failures_checks(distinct_clients):
     n = 30
     check = CountingCheck(pause_s=0.05)
-    start = threading.Barrier(n)
     outcomes: list[str] = []
 
     def guess(i):
-        start.wait()
         client = f"ip:10.0.0.{i}" if distinct_clients else "ip:10.0.0.1"
         try:
             assert lg.login("wang", f"guess {i}", ACCOUNTS, client=client, check=check) is None
@@ -78,11 +56,7 @@ def test_concurrent_wrong_guesses_for_one_user_get_at_most_max_failures_checks(d
         except lg.LoginThrottled:
             outcomes.append("throttled")
 
-    threads = [threading.Thread(target=guess, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(n, guess)
     assert len(outcomes) == n
     assert len(check.users) <= lg.MAX_FAILURES, f"{len(check.users)} real password checks for one user"
     assert outcomes.count("throttled") >= n - lg.MAX_FAILURES
