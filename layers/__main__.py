@@ -141,7 +141,8 @@ def _build(args) -> int:
     # data changed) writes that region's GeoPackage unless --db names the database
     if not args.db and not args.out and not args.region:
         from layers.stores import env_db, is_db_url
-        args.db = env_db() if is_db_url(env_db()) else None
+        db = env_db()
+        args.db = db if is_db_url(db) else None
     if args.db:
         from layers.stores import store_from_args
         dest = store_from_args(args)  # a bad URL is refused before geocoding
